@@ -1,0 +1,68 @@
+"""The ``painterly`` command line. Each capability adds its commands in its own module here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from painterly.errors import PainterlyError
+
+app = typer.Typer(
+    name="painterly",
+    help="Offline AI painting: turn photos into art, describe a style in words, generate images.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+) -> None:
+    _state["debug"] = debug
+
+
+# Command modules register themselves on `app` when imported.
+from painterly.cli import stylize_cmd, styles_cmd, demo_cmd  # noqa: E402,F401
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code.
+
+    Bad input exits 2 with one line on stderr; ``--debug`` shows the traceback instead.
+    """
+    import click
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        result = app(args=args, standalone_mode=False, prog_name="painterly")
+        return result if isinstance(result, int) else 0
+    except PainterlyError as e:
+        if debug:
+            raise
+        typer.echo(f"painterly: error: {e}", err=True)
+        return 2
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:  # usage errors: click's own message, exit 2
+        e.show()
+        return e.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        typer.echo("painterly: interrupted", err=True)
+        return 130
+    except Exception as e:
+        if debug:
+            raise
+        typer.echo(f"painterly: internal error: {type(e).__name__}: {e} (run with --debug for details)",
+                   err=True)
+        return 1
+
+
+def script() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

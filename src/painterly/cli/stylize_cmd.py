@@ -1,0 +1,49 @@
+"""`painterly stylize`: photos (files or folders) to art, with a progress bar for batches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from painterly.cli import app
+from painterly.cli._common import console, expand_inputs, output_paths, progress_bar
+from painterly.errors import PainterlyError
+from painterly.io import save_image
+from painterly.styles import check_strength, get_style
+from painterly.stylize import stylize
+
+
+@app.command("stylize")
+def stylize_command(
+    inputs: list[Path] = typer.Argument(..., help="Photos or folders of photos."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output file (one input) or folder."),
+    style: str = typer.Option("cartoon", "--style", "-s", help="Style name (see 'painterly styles')."),
+    strength: float = typer.Option(1.0, "--strength", help="0 = the photo, 1 = the full style."),
+    max_size: int = typer.Option(None, "--max-size", help="Downscale so the longer side is at most N px."),
+    seed: int = typer.Option(0, "--seed", help="Seed for random elements (same seed, same result)."),
+) -> int:
+    """Turn photos into art in the given style."""
+    check_strength(strength)
+    spec = get_style(style)  # unknown names fail before any work
+    files = expand_inputs(inputs)
+    outs = output_paths(files, output, spec.name)
+    failed: list[tuple[Path, str]] = []
+    with progress_bar(len(files), f"stylize: {spec.name}") as step:
+        for src, dst in zip(files, outs):
+            try:
+                art = stylize(src, spec.name, strength=strength, seed=seed, max_size=max_size)
+                save_image(art, dst, metadata={"style": spec.name, "strength": strength, "seed": seed})
+            except PainterlyError as e:
+                failed.append((src, str(e)))
+            step()
+    done = len(files) - len(failed)
+    if len(files) == 1 and not failed:
+        console.print(f"wrote {outs[0]}")
+    else:
+        console.print(f"{done} of {len(files)} written to {output}")
+    if failed:
+        for src, msg in failed:
+            typer.echo(f"painterly: error: {msg}" if str(src) in msg else f"painterly: error: {src}: {msg}", err=True)
+        return 2
+    return 0

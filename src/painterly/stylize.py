@@ -1,0 +1,61 @@
+"""The main job: a photo in, an artwork out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from painterly.io import ImageSource, load_image, resize_max
+from painterly.styles import check_strength, get_style
+
+ProgressFn = Callable[[int, int], None]  # (done, total)
+
+
+def stylize(
+    image: ImageSource,
+    style: str = "cartoon",
+    *,
+    strength: float = 1.0,
+    seed: int = 0,
+    max_size: int | None = None,
+    **options,
+) -> np.ndarray:
+    """Paint ``image`` in the named ``style``.
+
+    Parameters
+    ----------
+    image : path, bytes, file object, PIL image or array (see :func:`painterly.io.load_image`)
+    style : str
+        A style name from :func:`painterly.list_styles` (``painterly styles`` on the CLI).
+    strength : float in [0, 1]
+        0 returns the photo, 1 the full style.
+    seed : int
+        Seeds every random element (paper grain, stroke jitter): same seed, same result.
+    max_size : int, optional
+        Downscale the input so its longer side is at most this many pixels first.
+    **options
+        Style-specific options (see each style's docstring).
+
+    Returns
+    -------
+    numpy.ndarray, float32 (H, W, 3) in [0, 1].
+    """
+    check_strength(strength)
+    spec = get_style(style)
+    img = image if _is_contract(image) else load_image(image)
+    if max_size is not None:
+        img = resize_max(img, max_size)
+    out = spec.apply(img, strength=strength, seed=seed, **options)
+    assert out.shape == img.shape and out.dtype == np.float32, f"{spec.name} broke the contract"
+    return out
+
+
+def _is_contract(x) -> bool:
+    return (
+        isinstance(x, np.ndarray)
+        and x.dtype == np.float32
+        and x.ndim == 3
+        and x.shape[2] == 3
+        and x.flags.c_contiguous
+    )
