@@ -1,0 +1,3 @@
+from painterly.cli import script
+
+script()
