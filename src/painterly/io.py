@@ -113,7 +113,10 @@ def _open_pil(stream: IO[bytes], label: str, limits: Limits) -> Image.Image:
         try:
             im = Image.open(stream, formats=list(ALLOWED_FORMATS))
         except Image.DecompressionBombError as e:
-            raise LimitError(f"{label}: refused as a decompression bomb ({e})") from None
+            raise LimitError(
+                f"{label}: refused as a decompression bomb: the header claims far more pixels than "
+                f"the limits ({limits.max_side} px per side, {limits.max_pixels / 1e6:.0f} MP) ({e})"
+            ) from None
         except Image.UnidentifiedImageError:
             raise UnsupportedFormatError(
                 f"{label}: not a recognised image; accepted formats: {', '.join(ALLOWED_FORMATS)} "

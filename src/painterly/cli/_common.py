@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from painterly.errors import InputError
-from painterly.io import ALLOWED_FORMATS, OUTPUT_FORMATS
+from painterly.io import ALLOWED_FORMATS, OUTPUT_FORMATS, output_format
 
 console = Console(stderr=True)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
@@ -35,6 +35,8 @@ def expand_inputs(inputs: Iterable[Path]) -> list[Path]:
 
 def output_paths(inputs: list[Path], out: Path, suffix: str) -> list[Path]:
     """One input and an image-extension OUT: that file. Otherwise OUT is a folder."""
+    if out.suffix and not out.is_dir():
+        output_format(out)  # a file name with a non-image extension: say which are accepted
     if len(inputs) == 1 and out.suffix.lower() in OUTPUT_FORMATS:
         return [out]
     if out.suffix.lower() in OUTPUT_FORMATS:

@@ -25,8 +25,8 @@ def stylize_command(
 ) -> int:
     """Turn photos into art in the given style."""
     check_strength(strength)
-    spec = get_style(style)  # unknown names fail before any work
     files = expand_inputs(inputs)
+    spec = get_style(style)  # unknown names fail before any work
     outs = output_paths(files, output, spec.name)
     failed: list[tuple[Path, str]] = []
     with progress_bar(len(files), f"stylize: {spec.name}") as step:
@@ -38,8 +38,9 @@ def stylize_command(
                 failed.append((src, str(e)))
             step()
     done = len(files) - len(failed)
-    if len(files) == 1 and not failed:
-        console.print(f"wrote {outs[0]}")
+    if len(files) == 1:
+        if not failed:
+            console.print(f"wrote {outs[0]}")
     else:
         console.print(f"{done} of {len(files)} written to {output}")
     if failed:
