@@ -128,20 +128,32 @@ def _hatch(h: int, w: int, seed: int, angle: float, length: int) -> np.ndarray:
     return tex
 
 
-def _render_tone(tone: np.ndarray, seed: int, cfg: PencilConfig) -> np.ndarray:
-    """Draw ``tone`` with hatching: P1 ** beta1 for all tones, crossed P2 ** beta2 in the darks."""
-    h, w = tone.shape
-    p1 = _hatch(h, w, seed, cfg.hatch_angle, cfg.hatch_length)
-    p2 = _hatch(h, w, seed + 1, -cfg.hatch_angle, cfg.hatch_length)
+@lru_cache(maxsize=8)
+def _log_hatch(h: int, w: int, seed: int, angle: float, length: int) -> np.ndarray:
+    lg = cv2.log(_hatch(h, w, seed, angle, length))
+    lg.setflags(write=False)
+    return lg
+
+
+def _render_tone(tone: np.ndarray, shape: tuple[int, int], seed: int, cfg: PencilConfig) -> np.ndarray:
+    """Draw ``tone`` with hatching: P1 ** beta1 for all tones, crossed P2 ** beta2 in the darks.
+
+    The exponents are computed on the (small) tone map and upsampled; only the texture lookups
+    run at full resolution ``shape``.
+    """
+    h, w = shape
     # The lightest tones become bare paper (an artist leaves them white).
     t = np.clip(tone * np.float32(1.0 / cfg.white_point), 0.02, 1.0)
     # Split the darkness: the first layer takes tones down to 0.55, the cross layer the rest.
-    t1 = np.maximum(t, 0.55)
-    t2 = np.minimum(t / 0.55, 1.0)
-    b1 = cv2.log(t1) * np.float32(1.0 / np.log(0.75))
-    b2 = cv2.log(t2) * np.float32(1.0 / np.log(0.75))
-    r1 = cv2.exp(cv2.multiply(b1, cv2.log(p1)))
-    r2 = cv2.exp(cv2.multiply(b2, cv2.log(p2)))
+    t1 = np.maximum(t, np.float32(0.55))
+    t2 = np.minimum(t * np.float32(1 / 0.55), np.float32(1.0))
+    inv = np.float32(1.0 / np.log(0.75))  # log of the textures' mean tone
+    b1, b2 = cv2.log(t1) * inv, cv2.log(t2) * inv
+    if tone.shape != (h, w):
+        b1 = cv2.resize(b1, (w, h), interpolation=cv2.INTER_LINEAR)
+        b2 = cv2.resize(b2, (w, h), interpolation=cv2.INTER_LINEAR)
+    r1 = cv2.exp(cv2.multiply(b1, _log_hatch(h, w, seed, cfg.hatch_angle, cfg.hatch_length)))
+    r2 = cv2.exp(cv2.multiply(b2, _log_hatch(h, w, seed + 1, -cfg.hatch_angle, cfg.hatch_length)))
     return cv2.multiply(r1, r2)
 
 
@@ -159,9 +171,7 @@ def _pencil_grey(image: np.ndarray, seed: int, cfg: PencilConfig) -> np.ndarray:
     # 2. Tone: matched to the pencil model, slightly simplified so hatching reads as areas.
     blur = cv2.GaussianBlur(small, (0, 0), 2.0)
     tone = tone_map(cv2.addWeighted(small, 1 - cfg.tone_blend, blur, cfg.tone_blend, 0), cfg)
-    if tone.shape != (h, w):
-        tone = cv2.resize(tone, (w, h), interpolation=cv2.INTER_LINEAR)
-    rendered = _render_tone(tone, seed, cfg)
+    rendered = _render_tone(tone, (h, w), seed, cfg)
     # 3. Paper tooth: graphite skips the valleys, so the grain shows more where it is darker.
     paper = drawing_paper((h, w), seed=seed + 2)
     out = cv2.multiply(strokes, rendered)
@@ -186,27 +196,33 @@ def pencil(image: np.ndarray, *, seed: int = 0, config: PencilConfig = PencilCon
 def color_pencil(
     image: np.ndarray, *, seed: int = 0, saturation: float = 1.3, config: PencilConfig = PencilConfig()
 ) -> np.ndarray:
-    """Colour-pencil drawing: the pencil sketch as luminance of a simplified colour image.
+    """Colour-pencil drawing: coloured hatching under the pencil sketch.
 
-    Lu, Xu, Jia 2012 (colour pencil extension: replace Y of YCrCb). ``saturation`` boosts the
-    chroma a little because the light pencil tones would otherwise look washed out.
-    Returns float32 HxWx3 in [0, 1].
+    Lu, Xu, Jia 2012 colour the sketch through its luminance; that alone loses flat bright colours
+    (the tone model maps them to bare paper), so here the simplified photo colour is laid down
+    with the same hatching texture, ``1 - (1 - colour) * coverage``, and multiplied by the grey
+    pencil drawing (strokes and shading). ``saturation`` boosts chroma a little because pencil
+    pigment on white paper reads brighter than a photo. Returns float32 HxWx3 in [0, 1].
     """
-    g = _pencil_grey(image, seed, config)
+    cfg = config
+    g = _pencil_grey(image, seed, cfg)
     h, w = image.shape[:2]
     # Colour simplification at low resolution: pencils lay flat colour, not photo detail.
     s = min(1.0, 512 / max(h, w))
     small = image if s >= 1.0 else cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
     small = cv2.bilateralFilter(small, 7, 0.15, 4)
-    ycc = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb)
-    chroma = (ycc[..., 1:] - np.float32(0.5)) * np.float32(saturation)
+    grey = cv2.cvtColor(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    colour = np.clip(grey + (small - grey) * np.float32(saturation), 0.0, 1.0)
     if small.shape[:2] != (h, w):
-        chroma = cv2.resize(chroma, (w, h), interpolation=cv2.INTER_LINEAR)
-    # Colour lives where the pencil put pigment: white paper stays white.
-    cover = np.float32(1.0) - g
-    cover = np.clip(cover * np.float32(2.2), 0.0, 1.0)
-    out = cv2.merge([g, chroma[..., 0] * cover + np.float32(0.5), chroma[..., 1] * cover + np.float32(0.5)])
-    out = cv2.cvtColor(out, cv2.COLOR_YCrCb2RGB)
+        colour = cv2.resize(colour, (w, h), interpolation=cv2.INTER_LINEAR)
+    # Coverage from the hatching texture: pigment sits on the strokes, paper shows between them.
+    p1 = _hatch(h, w, seed, cfg.hatch_angle, cfg.hatch_length)
+    cover = np.clip(np.float32(1.45) - p1 * np.float32(1.3), 0.15, 0.95)
+    # The pencil drawing darkens the colour but keeps its hue: lighten it so colour dominates.
+    shade = np.float32(0.45) + np.float32(0.55) * g
+    chans = [cv2.multiply(np.float32(1.0) - cv2.multiply(np.float32(1.0) - colour[..., c], cover), shade)
+             for c in range(3)]
+    out = cv2.merge(chans)
     np.clip(out, 0.0, 1.0, out=out)
     return np.ascontiguousarray(out, dtype=np.float32)
 

@@ -29,6 +29,7 @@ from painterly.styles import filter_style
 @dataclass(frozen=True)
 class WatercolorConfig:
     work_size: int = 640  # long side of the abstraction pass; washes need no more detail
+    max_scale: float = 0.6  # small photos are still reduced: washes never carry full detail
     smoothing: int = 3  # bilateral passes: more passes, flatter washes (Bousseau's abstraction)
     levels: int = 10  # colour levels per channel after smoothing: flat washes, not gradients
     wobble: float = 1.2  # px (at work size) of edge displacement along the paper grain
@@ -42,9 +43,9 @@ class WatercolorConfig:
     paper_tint: tuple[float, float, float] = (0.985, 0.975, 0.945)  # warm cotton paper, RGB
 
 
-def _to_work(image: np.ndarray, size: int) -> np.ndarray:
+def _to_work(image: np.ndarray, size: int, min_factor: float) -> np.ndarray:
     h, w = image.shape[:2]
-    s = min(1.0, size / max(h, w))
+    s = min(1.0, size / max(h, w), min_factor)
     if s >= 1.0:
         return image
     return cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
@@ -81,7 +82,7 @@ def watercolor(
 
     # 1. Abstraction on the working copy: bilateral passes then a colour quantisation that makes
     #    flat washes; a median removes the specks quantisation leaves.
-    small = _to_work(image, cfg.work_size)
+    small = _to_work(image, cfg.work_size, cfg.max_scale)
     sh, sw = small.shape[:2]
     u8 = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
     for _ in range(cfg.smoothing):
