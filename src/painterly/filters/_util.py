@@ -81,7 +81,8 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
 
 def luminance(img: np.ndarray) -> np.ndarray:
     """Rec. 709 luma of the sRGB-coded values, ``(H, W)`` float32 in ``[0, 1]``."""
-    return cv2.transform(np.ascontiguousarray(img, dtype=_F32), np.array([[0.2126, 0.7152, 0.0722]], _F32))[..., 0]
+    y = cv2.transform(np.ascontiguousarray(img, dtype=_F32), np.array([[0.2126, 0.7152, 0.0722]], _F32))
+    return y if y.ndim == 2 else y[..., 0]
 
 
 def structure_tensor_flow(
@@ -166,33 +167,25 @@ def remove_small_components(mask: np.ndarray, *, min_area: int, connectivity: in
 def line_integral_convolution(
     field: np.ndarray, tx: np.ndarray, ty: np.ndarray, *, length: int = 8, step: float = 1.0
 ) -> np.ndarray:
-    """Average ``field`` along streamlines of ``(tx, ty)`` (LIC, Cabral & Leedom 1993).
+    """Average ``field`` along the local direction ``(tx, ty)`` (LIC, Cabral & Leedom 1993).
 
-    Streamlines are traced ``length`` steps both ways with Euler steps of ``step`` pixels; every
-    step is one ``cv2.remap`` of the whole image, so the cost is ``2 * length`` remaps. The
-    tangent is sign-aligned with the previous step so it follows an orientation field (whose
-    sign is arbitrary) without turning back. ``field`` may be ``(H, W)`` or ``(H, W, C)``.
-    Weights fall off linearly along the line (a tent kernel), which looks like a brush stroke.
+    Each pixel averages ``2 * length + 1`` samples on the straight segment through it along its
+    own direction (a first-order streamline, exact where the field is locally straight, which
+    holds over the short lengths used for brush and pencil strokes). Weights fall off linearly
+    (a tent kernel), which looks like a stroke that thins at its ends. One ``cv2.remap`` per
+    sample; ``field`` may be ``(H, W)`` or ``(H, W, C)``; the sign of ``(tx, ty)`` is irrelevant.
     """
     h, w = tx.shape
     gx, gy = np.meshgrid(np.arange(w, dtype=_F32), np.arange(h, dtype=_F32))
-    flow = cv2.merge([tx, ty])
     acc = field.astype(_F32) * _F32(length + 1)
     total = float(length + 1)
-    for sign in (1.0, -1.0):
-        px, py = gx.copy(), gy.copy()
-        dx, dy = tx * _F32(sign), ty * _F32(sign)
-        for i in range(1, length + 1):
-            px += dx * _F32(step)
-            py += dy * _F32(step)
-            wgt = float(length + 1 - i)
-            acc += _F32(wgt) * cv2.remap(field, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-            total += wgt
-            f = cv2.remap(flow, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-            nx, ny = f[..., 0], f[..., 1]
-            flip = (nx * dx + ny * dy) < 0
-            dx = np.where(flip, -nx, nx)
-            dy = np.where(flip, -ny, ny)
+    for i in range(1, length + 1):
+        wgt = _F32(length + 1 - i)
+        ox, oy = tx * _F32(i * step), ty * _F32(i * step)
+        for sgn in (1.0, -1.0):
+            acc += wgt * cv2.remap(field, gx + _F32(sgn) * ox, gy + _F32(sgn) * oy, cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REFLECT)
+            total += float(wgt)
     acc *= _F32(1.0 / total)
     return acc
 
