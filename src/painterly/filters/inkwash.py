@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from painterly.filters.paper import flow_noise, rice_paper
+from painterly.filters.pencil import PencilConfig, stroke_map
 from painterly.styles import filter_style
 
 
@@ -38,14 +39,20 @@ class InkWashConfig:
     # Ink densities of the tonal layers, light to heavy; a brush holds only a few dilutions.
     tones: tuple[float, ...] = (0.16, 0.38, 0.62, 0.88)
     softness: float = 0.07  # width of the transitions between tones (in normalised darkness)
-    border_noise: float = 0.06  # how much tone borders wander (wet brush, not a contour map)
+    border_noise: float = 0.25  # relative wander of tone borders (wet brush, not a contour map)
     line_strength: float = 0.9  # ink density of the brush lines along strong edges
-    line_threshold: float = 0.02  # DoG response above which an edge gets a brush line
+    line_threshold: float = 0.15  # stroke-map value below which a contour gets no brush line
+    line_scale: float = 1.5  # px (at work size) of smoothing before contour detection
     dry_brush: float = 0.25  # fraction of a line broken by dry-brush gaps (飞白)
     bleed: float = 3.0  # px (at work size) of ink diffusion into the paper
-    fibre_absorption: float = 0.08  # how much more ink the fibres of the paper take up
+    fibre_absorption: float = 0.04  # how much the paper texture shows through the ink
+    fringe_texture: float = 0.06  # paper texture in the spreading fringe of wet ink (洇)
     paper_color: tuple[float, float, float] = (0.95, 0.925, 0.86)  # aged xuan paper, RGB
     ink_color: tuple[float, float, float] = (0.07, 0.07, 0.08)  # pine-soot ink, slightly cool
+
+
+# Brush contours: longer line kernels than the pencil's and only confident edges.
+_LINE_CFG = PencilConfig(line_frac=1 / 45, stroke_gamma=2.0, stroke_gain=1.0)
 
 
 def _to_work(image: np.ndarray, size: int) -> np.ndarray:
@@ -132,7 +139,9 @@ def ink_wash(
     dark = 1.0 - lum
     lo, hi = (float(v) for v in np.percentile(dark, (ws * 100.0, 99.5)))
     dark = np.clip((dark - lo) / max(hi - lo, 1e-3), 0.0, 1.0)
-    dark += flow_noise((sh, sw), seed=seeds[0], scale=max(sh, sw) / 12) * np.float32(cfg.border_noise)
+    # Multiplicative, so bare paper (darkness 0) stays bare: the noise moves borders only.
+    wander = flow_noise((sh, sw), seed=seeds[0], scale=max(sh, sw) / 12) * np.float32(cfg.border_noise)
+    dark = cv2.multiply(dark, np.float32(1.0) + wander)
     n = len(cfg.tones)
     dens = np.zeros_like(dark)
     prev = 0.0
@@ -141,9 +150,14 @@ def ink_wash(
         dens += _smoothstep(dark, edge, cfg.softness) * np.float32(tone - prev)
         prev = tone
 
-    # 3. Brush lines on strong edges (DoG), broken by dry-brush gaps.
-    dog = cv2.GaussianBlur(lum, (0, 0), 1.8) - cv2.GaussianBlur(lum, (0, 0), 4.5)
-    line = np.clip((-dog - cfg.line_threshold) * np.float32(1.0 / cfg.line_threshold), 0.0, 1.0)
+    # 3. Brush lines along strong edges, broken by dry-brush gaps. The line map is Lu et al.'s
+    #    direction-classified line convolution of the gradient (see pencil.stroke_map), on a
+    #    further-smoothed image so only the main contours get a stroke; it elongates strokes
+    #    along the contour, as a brush does, where a plain edge detector leaves dots.
+    contour = cv2.GaussianBlur(lum, (0, 0), cfg.line_scale)
+    strokes = 1.0 - stroke_map(contour, _LINE_CFG)
+    line = np.clip((strokes - cfg.line_threshold) * np.float32(1.0 / (1.0 - cfg.line_threshold)), 0.0, 1.0)
+    line = cv2.dilate(line, np.ones((2, 2), np.uint8))
     gaps = flow_noise((sh, sw), seed=seeds[1], scale=max(sh, sw) / 25)
     dry = np.clip((gaps + 2.0 * (0.5 - cfg.dry_brush)) * 2.0, 0.0, 1.0)
     dens = np.maximum(dens, line * dry * np.float32(cfg.line_strength))
@@ -158,9 +172,14 @@ def ink_wash(
     if (sh, sw) != (h, w):
         dens = cv2.resize(dens, (w, h), interpolation=cv2.INTER_LINEAR)
     paper = rice_paper((h, w), seed=seeds[3])
-    dens = cv2.multiply(dens, 1.0 + paper * np.float32(cfg.fibre_absorption * 0.5))
+    # The sheet's texture shows through the ink a little everywhere, and a lot in the wet fringe
+    # of a stroke (density between 0 and 1, where ink is still spreading: dens(1 - dens) peaks
+    # there). Fibres are sized and shed ink, so they read as pale threads inside a wash.
+    fringe = cv2.multiply(dens, np.float32(1.0) - dens) * np.float32(4.0 * cfg.fringe_texture)
+    gain = fringe + np.float32(cfg.fibre_absorption)
+    dens = dens - cv2.multiply(paper, cv2.multiply(gain, dens + np.float32(0.05)))
     np.clip(dens, 0.0, 1.0, out=dens)
-    sheet = 1.0 + paper * np.float32(0.025)  # fibres catch the light a little differently
+    sheet = 1.0 + paper * np.float32(0.015)  # fibres catch the light a little differently
     base = np.asarray(cfg.paper_color, np.float32)
     ink = np.asarray(cfg.ink_color, np.float32)
     chans = []

@@ -130,9 +130,9 @@ def _rice_paper(h: int, w: int, seed: int) -> np.ndarray:
     fib = cv2.GaussianBlur(fib, (0, 0), 0.5)
     mottle = fractal_noise((h, w), rng, scale=max(h, w) / 10, octaves=4)
     grain = _grain((h, w), rng, 0.7)
-    fib -= fib.mean()
-    fib /= float(fib.std()) or 1.0
-    paper = 0.35 * fib + 0.5 * mottle + 0.3 * grain
+    # Fibres are sparse: scale by their peak, not their std, so a thread stays a faint thread.
+    fib *= 2.0 / (float(fib.max()) or 1.0)
+    paper = fib + 0.3 * mottle + 0.12 * grain
     paper -= paper.mean()
     paper /= float(paper.std()) or 1.0
     paper.setflags(write=False)

@@ -35,7 +35,7 @@ class WatercolorConfig:
     wobble: float = 1.2  # px (at work size) of edge displacement along the paper grain
     flow: float = 0.22  # turbulent-flow density amplitude (Bousseau's beta for the flow texture)
     granulation: float = 0.09  # paper-grain density amplitude at full resolution
-    edge_darkening: float = 3.0  # gain on the DoG rim: pigment pooling at wash borders
+    edge_darkening: float = 4.0  # gain on the DoG rim: pigment pooling at wash borders
     edge_width: float = 2.5  # px (at work size) of the pooled rim
     lightness: float = 0.18  # watercolour is transparent: lift darks towards the paper
     gamma: float = 0.85  # < 1 brightens mid-tones: washes are thin layers over white paper
