@@ -221,7 +221,8 @@ def kmeans_palette(
     if px.shape[0] > samples:
         px = px[rng.choice(px.shape[0], samples, replace=False)]
     px = np.ascontiguousarray(px, dtype=_F32)
-    k = max(1, min(k, px.shape[0]))
+    if px.shape[0] <= k:  # tiny image: every pixel is its own palette colour
+        return px.copy()
     cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))
     crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, iters, 0.1)
     _, _, centres = cv2.kmeans(px, k, None, crit, 1, cv2.KMEANS_PP_CENTERS)

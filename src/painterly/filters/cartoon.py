@@ -8,6 +8,7 @@ with the XDoG line extraction of Winnemöller, Kyprianidis & Olsen 2012:
 3. colour flattening: seeded k-means palette in CIELAB (perceptual distances), nearest-colour
    labels, a majority (mode) filter so regions have clean borders and no speckles, then every
    connected region painted with its own mean colour (superpixel flattening: local hues kept),
+   those means snapped to a final palette of twice the size (few colours in all),
 4. outlines: XDoG on the smoothed luminance, thresholded; connected line pieces smaller than
    an area are dropped so faces, skies and foliage stay clean,
 5. upsample colours and the soft line map to full size and multiply the ink in.
@@ -81,6 +82,10 @@ def cartoon(
     centres = _util.kmeans_palette(lab, int(colors), seed=seed)
     labels = _util.majority_filter(_util.assign_palette(lab, centres), len(centres), ksize=cfg.mode_ksize)
     flat_lab = _util.region_means(lab, labels, len(centres))
+    # Snap region colours to a final palette (twice the label count): still few colours, but
+    # chosen among the regions' local means, so hues are kept better than by the first palette.
+    final = _util.kmeans_palette(flat_lab, 2 * len(centres), seed=seed + 1, samples=8000)
+    flat_lab = final[_util.assign_palette(flat_lab, final)]
     flat_lab[..., 1:] *= np.float32(cfg.saturation)
     flat = _util.lab_to_rgb(flat_lab)
     # Soften the staircase where two flat regions meet (visible in skies after upsampling).
