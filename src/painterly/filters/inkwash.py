@@ -38,10 +38,11 @@ class InkWashConfig:
     white_space: float = 0.45  # fraction of the picture left as bare paper (留白)
     # Ink densities of the tonal layers, light to heavy; a brush holds only a few dilutions.
     tones: tuple[float, ...] = (0.16, 0.38, 0.62, 0.88)
-    softness: float = 0.07  # width of the transitions between tones (in normalised darkness)
+    softness: float = 0.03  # width of the transitions between tones (in normalised darkness)
     border_noise: float = 0.25  # relative wander of tone borders (wet brush, not a contour map)
     line_strength: float = 0.9  # ink density of the brush lines along strong edges
     line_threshold: float = 0.15  # stroke-map value below which a contour gets no brush line
+    line_gradient: float = 0.08  # luminance step per px (work size) that draws a full line
     line_scale: float = 1.5  # px (at work size) of smoothing before contour detection
     dry_brush: float = 0.25  # fraction of a line broken by dry-brush gaps (飞白)
     bleed: float = 3.0  # px (at work size) of ink diffusion into the paper
@@ -155,7 +156,7 @@ def ink_wash(
     #    further-smoothed image so only the main contours get a stroke; it elongates strokes
     #    along the contour, as a brush does, where a plain edge detector leaves dots.
     contour = cv2.GaussianBlur(lum, (0, 0), cfg.line_scale)
-    strokes = 1.0 - stroke_map(contour, _LINE_CFG)
+    strokes = 1.0 - stroke_map(contour, _LINE_CFG, scale=cfg.line_gradient)
     line = np.clip((strokes - cfg.line_threshold) * np.float32(1.0 / (1.0 - cfg.line_threshold)), 0.0, 1.0)
     line = cv2.dilate(line, np.ones((2, 2), np.uint8))
     gaps = flow_noise((sh, sw), seed=seeds[1], scale=max(sh, sw) / 25)

@@ -64,8 +64,14 @@ def _line_kernels(n: int, size: int) -> list[np.ndarray]:
     return out
 
 
-def stroke_map(gray: np.ndarray, cfg: PencilConfig = PencilConfig()) -> np.ndarray:
-    """Lu et al.'s stroke map of a grey image: float32, 1 = paper, darker = strokes."""
+def stroke_map(
+    gray: np.ndarray, cfg: PencilConfig = PencilConfig(), *, scale: float | None = None
+) -> np.ndarray:
+    """Lu et al.'s stroke map of a grey image: float32, 1 = paper, darker = strokes.
+
+    The line response is normalised by its 99.5th percentile (relative, as in the paper), or by
+    ``scale`` when given (absolute: only gradients near ``scale`` per pixel draw full strokes).
+    """
     g = cv2.GaussianBlur(gray, (0, 0), 1.0)
     gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=1)
     gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=1)
@@ -84,7 +90,7 @@ def stroke_map(gray: np.ndarray, cfg: PencilConfig = PencilConfig()) -> np.ndarr
         s += cv2.filter2D(c, -1, k)
     # Normalise by a high percentile rather than the max, so a single hot pixel cannot wash out
     # the whole map.
-    hi = float(np.percentile(s, 99.5)) or 1.0
+    hi = float(scale) if scale is not None else (float(np.percentile(s, 99.5)) or 1.0)
     s = np.clip(s * (1.0 / hi), 0.0, 1.0)
     return 1.0 - np.clip(cfg.stroke_gain * cv2.pow(s, cfg.stroke_gamma), 0.0, 1.0)
 
