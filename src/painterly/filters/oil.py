@@ -42,7 +42,7 @@ class OilConfig:
     rings: int = 2  # sample rings per direction (2 x 16 samples over a pre-smoothed image)
     stroke_length: int = 6  # LIC half-length of bristle streaks, px at the working size
     stroke_sigma: float = 6.0  # tensor smoothing for the bristle direction: long coherent strokes
-    relief: float = 1.2  # impasto height gain (0 = flat paint)
+    relief: float = 1.0  # impasto height gain (0 = flat paint)
     bristle: float = 0.35  # share of bristle noise in the height map vs. the paint luminance
     saturation: float = 1.1  # oil paint reads a bit richer than the photo
 
@@ -93,32 +93,42 @@ def anisotropic_kuwahara(
         dx, dy = u * ax + v * bx, u * ay + v * by
         acc = None
         for r, wr in zip(rho, ring_w):
-            smp = cv2.remap(src4, gx + _F32(r) * dx, gy + _F32(r) * dy, cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REFLECT)
-            acc = cv2.multiply(smp, wr * inv) if acc is None else cv2.scaleAdd(smp, wr * inv, acc)
+            smp = cv2.remap(src4, cv2.scaleAdd(dx, float(r), gx), cv2.scaleAdd(dy, float(r), gy),
+                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+            if acc is None:
+                acc = smp
+                acc *= _F32(wr * inv)
+            else:
+                acc = cv2.scaleAdd(smp, float(wr * inv), acc)
         return acc
 
-    num = np.zeros_like(img)
+    num = np.zeros((h, w, 4), _F32)
     den = np.zeros((h, w), _F32)
-    base = cv2.multiply(src4, centre_w * inv)
+    base = src4 * _F32(centre_w * inv)
+    to_var = np.array([[-1.0, -1.0, -1.0, 0.0]], _F32)
     first = direction_sum(ndir - 1)
     prev = first
     for k in range(ndir // 2):
         mid = direction_sum(2 * k)
         nxt = direction_sum(2 * k + 1) if 2 * k + 1 != ndir - 1 else first
-        # Sector mean (3 colour channels) and mean square norm (4th channel).
-        m = cv2.add(cv2.addWeighted(prev, 0.5, nxt, 0.5, 0.0), cv2.add(mid, base))
-        col = m[..., :3]
-        var = m[..., 3] - cv2.transform(col * col, np.ones((1, 3), _F32)).reshape(h, w)
+        # Sector mean: 3 colour channels, and the mean squared norm in the 4th.
+        m = cv2.addWeighted(prev, 0.5, nxt, 0.5, 0.0)
+        m += mid
+        m += base
+        var = cv2.transform(cv2.multiply(m, m), to_var).reshape(h, w)  # -|E[c]|^2
+        var += m[..., 3]
         np.maximum(var, 0.0, out=var)
         # Paper's weight 1 / (1 + sigma^q), sigma measured on the 0..255 scale as in its shader.
         var *= _F32(255.0)
-        wk = 1.0 / (1.0 + cv2.pow(var, q / 2.0))
-        num += col * wk[..., None]
+        wk = cv2.pow(var, q / 2.0)
+        wk += _F32(1.0)
+        np.reciprocal(wk, out=wk)
+        np.multiply(m, wk[..., None], out=m)
+        num += m
         den += wk
         prev = nxt
-    num /= den[..., None]
-    return np.clip(num, 0.0, 1.0, out=num)
+    out = num[..., :3] / den[..., None]
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def oil(
@@ -171,13 +181,14 @@ def oil(
         streaks *= _F32(1.0 / (streaks.std() + 1e-6))
         height = _util.luminance(paint) + _F32(cfg.bristle * 0.1) * streaks
         shade = _util.relief_shading(height, strength=relief * brush_size)
+        paint = paint * shade[..., None]
+        np.clip(paint, 0.0, 1.0, out=paint)
 
-    # 3. Back to full size.
-    out = cv2.resize(paint, (w, h), interpolation=cv2.INTER_CUBIC) if scale < 1 else paint
-    if shade is not None:
-        shade = _util.resize_to(shade, (w, h))
-        out = cv2.multiply(out, cv2.merge([shade] * 3))
-    return np.clip(out, 0.0, 1.0)
+    # 3. Back to full size (bicubic keeps the stroke edges crisp; its overshoot is clipped).
+    if scale == 1:
+        return np.ascontiguousarray(paint)
+    out = cv2.resize(paint, (w, h), interpolation=cv2.INTER_CUBIC)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 filter_style(

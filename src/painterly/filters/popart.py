@@ -16,6 +16,7 @@ clustered-dot screen of offset printing, Ulichney 1987, "Digital Halftoning"):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -42,7 +43,7 @@ class PopArtConfig:
     work_side: int = 640  # long side for smoothing/regions: pop art wants big simple shapes
     bilateral_passes: int = 2
     colors: int = 8  # k-means regions before snapping to inks
-    black_level: float = 28.0  # CIELAB L below which a region prints black
+    black_level: float = 20.0  # CIELAB L below which a region prints black
     neutral_chroma: float = 6.0  # chroma under which a region is grey (black dots / white)
     dots_per_side: float = 150.0  # dot screen frequency: dots along the long side
     line_sigma: float = 1.3  # XDoG outline width at the working size
@@ -86,19 +87,31 @@ def _ink_plan(lab: np.ndarray, cfg: PopArtConfig) -> tuple[np.ndarray, np.ndarra
     return bg.astype(_F32), fg.astype(_F32), cover
 
 
+@lru_cache(maxsize=4)
+def _screen_distance(h: int, w: int, period: float) -> np.ndarray:
+    """Distance (px) to the nearest dot centre of a 45-degree screen; cached, read-only."""
+    sc = _F32(np.sqrt(0.5) / period)
+    x = np.arange(w, dtype=_F32)[None, :] * sc
+    y = np.arange(h, dtype=_F32)[:, None] * sc
+    u = x + y
+    v = x - y
+    u -= np.floor(u + _F32(0.5))
+    v -= np.floor(v + _F32(0.5))
+    dist = np.sqrt(u * u + v * v) * _F32(period)
+    dist.setflags(write=False)
+    return dist
+
+
 def _dot_screen(cover: np.ndarray, period: float) -> np.ndarray:
     """Anti-aliased clustered-dot mask (1 = ink) for ``cover`` on a 45-degree screen."""
-    h, w = cover.shape
-    y, x = np.mgrid[0:h, 0:w].astype(_F32)
-    s = _F32(np.sqrt(0.5) / period)
-    u = (x + y) * s
-    v = (x - y) * s
-    u -= np.round(u)
-    v -= np.round(v)
-    dist = np.sqrt(u * u + v * v) * _F32(period)  # px to the nearest dot centre
+    dist = _screen_distance(*cover.shape, float(period))
     # Radius for area coverage c: pi r^2 = c p^2; 0.75 p at c = 1 closes the gaps completely.
-    radius = _F32(period) * np.minimum(np.sqrt(cover / np.pi), 0.75)
-    return np.clip(radius - dist + 0.5, 0.0, 1.0)
+    radius = np.sqrt(cover * _F32(1.0 / np.pi))
+    np.minimum(radius, _F32(0.75), out=radius)
+    radius *= _F32(period)
+    radius += _F32(0.5)
+    radius -= dist
+    return np.clip(radius, 0.0, 1.0, out=radius)
 
 
 def popart(
@@ -138,16 +151,17 @@ def popart(
     bg, fg, cover = (_util.resize_to(x, (w, h)) for x in _ink_plan(flat, cfg))
     period = max(3.0, max(h, w) / cfg.dots_per_side * dot_size)
     mask = _dot_screen(cover, period)
-    out = bg + (fg - bg) * mask[..., None]
+    # Convex blends of colours in [0, 1] stay in [0, 1]: no clip needed below.
+    out = cv2.add(bg, cv2.multiply(cv2.subtract(fg, bg), cv2.merge([mask] * 3)))
 
     # 3. Bold outlines.
     if outline:
         ink = _util.xdog(lab[..., 0] * _F32(0.01), sigma=cfg.line_sigma, epsilon=cfg.line_epsilon, phi=80.0)
         keep = _util.remove_small_components(ink > 0.3, min_area=max(4, int(cfg.line_min_area * size[0] * size[1])))
-        ink = _util.resize_to(ink * keep, (w, h))
-        np.clip(ink * 1.5, 0.0, 1.0, out=ink)  # solid black cores, soft edges
-        out = out + (np.array(_BLACK, _F32) - out) * ink[..., None]
-    return np.clip(out, 0.0, 1.0).astype(_F32, copy=False)
+        # Solid black cores, soft edges; multiplied in as a single "paper left" factor.
+        left = 1.0 - np.clip(ink * keep * _F32(1.5), 0.0, 1.0)
+        out = cv2.multiply(out, cv2.merge([_util.resize_to(left, (w, h))] * 3))
+    return out
 
 
 filter_style(
