@@ -34,13 +34,14 @@ class CartoonConfig:
     bilateral_sigma_color: float = 12.0  # CIELAB units (~ a just-noticeable step x 5)
     bilateral_sigma_space: float = 4.0
     colors: int = 12  # palette size: few enough to look flat, enough to keep skin vs. background
+    lightness_weight: float = 0.8  # L vs. a/b weight in clustering (<1: fewer shading blotches)
     mode_ksize: int = 5  # majority filter box: removes specks a few pixels wide
     region_softness: float = 0.8  # Gaussian sigma (px) antialiasing region borders
     saturation: float = 1.2  # chroma gain: cartoons are more vivid than photos
     line_sigma: float = 1.1  # XDoG inner Gaussian at the working size (line width)
     line_epsilon: float = 0.012  # contrast an edge needs to be inked (0..1 luminance)
     line_phi: float = 60.0  # softness of the ink threshold
-    line_min_area: float = 3e-4  # line pieces under this fraction of the image are dropped
+    line_min_area: float = 1.5e-4  # line pieces under this fraction of the image are dropped
     line_darkness: float = 0.9  # 1 = pure black outlines
 
 
@@ -79,8 +80,11 @@ def cartoon(
         lab = cv2.bilateralFilter(lab, cfg.bilateral_d, cfg.bilateral_sigma_color, cfg.bilateral_sigma_space)
 
     # 3. Flatten: palette, labels, mode filter, vivid palette colours.
-    centres = _util.kmeans_palette(lab, int(colors), seed=seed)
-    labels = _util.majority_filter(_util.assign_palette(lab, centres), len(centres), ksize=cfg.mode_ksize)
+    # Cluster with lightness down-weighted: regions split by hue first, so shading across a
+    # face or a sky does not cut it into blotches of its own colour.
+    feat = lab * np.array([cfg.lightness_weight, 1.0, 1.0], np.float32)
+    centres = _util.kmeans_palette(feat, int(colors), seed=seed)
+    labels = _util.majority_filter(_util.assign_palette(feat, centres), len(centres), ksize=cfg.mode_ksize)
     flat_lab = _util.region_means(lab, labels, len(centres))
     # Snap region colours to a final palette (twice the label count): still few colours, but
     # chosen among the regions' local means, so hues are kept better than by the first palette.
