@@ -21,6 +21,7 @@ Public API
 ``assign_palette(lab, centres)``          nearest-palette labels
 ``majority_filter(labels, k, ksize)``     mode filter of a label map (cleans speckles)
 ``region_means(img, labels, k)``          flatten: every connected region of a label gets its mean
+``region_stats(img, labels, k)``          the region id map and per-region means behind it
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ __all__ = [
     "assign_palette",
     "majority_filter",
     "region_means",
+    "region_stats",
 ]
 
 _F32 = np.float32
@@ -255,13 +257,13 @@ def majority_filter(labels: np.ndarray, k: int, *, ksize: int = 5) -> np.ndarray
     return out
 
 
-def region_means(img: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """Replace every connected region of equal label by its mean colour (superpixel flattening).
+def region_stats(img: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Connected regions of equal label and their mean colours.
 
     Regions are the 4-connected components of each label in ``labels`` (``(H, W)`` ints in
-    ``[0, k)``); colours are averaged from ``img`` (``(H, W, C)`` float32). Unlike a global
-    palette, each region keeps its own local hue (a face stays skin-coloured even when it shares
-    a palette label with a wooden wall).
+    ``[0, k)``). Returns ``(region, means)``: an ``(H, W)`` int32 region id map and the
+    ``(n_regions, C)`` float32 mean of ``img`` (``(H, W, C)``) over each region, so that
+    ``means[region]`` is the flattened image.
     """
     h, w = labels.shape
     region = np.zeros((h, w), np.int32)
@@ -274,10 +276,20 @@ def region_means(img: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
             region[sel] = cc[sel] + (offset - 1)
             offset += n - 1
     flat_ids = region.ravel()
-    counts = np.bincount(flat_ids, minlength=offset).astype(_F32)
-    counts = np.maximum(counts, 1.0)
+    counts = np.maximum(np.bincount(flat_ids, minlength=offset), 1).astype(np.float64)
     chans = img.reshape(-1, img.shape[2])
     means = np.stack(
         [np.bincount(flat_ids, weights=chans[:, c], minlength=offset) for c in range(img.shape[2])], 1
-    ).astype(_F32) / counts[:, None]
+    ) / counts[:, None]
+    return region, means.astype(_F32)
+
+
+def region_means(img: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Replace every connected region of equal label by its mean colour (superpixel flattening).
+
+    See :func:`region_stats` for what a region is. Unlike a global palette, each region keeps
+    its own local hue (a face stays skin-coloured even when it shares a palette label with a
+    wooden wall).
+    """
+    region, means = region_stats(img, labels, k)
     return means[region]

@@ -85,11 +85,12 @@ def cartoon(
     feat = lab * np.array([cfg.lightness_weight, 1.0, 1.0], np.float32)
     centres = _util.kmeans_palette(feat, int(colors), seed=seed)
     labels = _util.majority_filter(_util.assign_palette(feat, centres), len(centres), ksize=cfg.mode_ksize)
-    flat_lab = _util.region_means(lab, labels, len(centres))
+    region, means = _util.region_stats(lab, labels, len(centres))
     # Snap region colours to a final palette (twice the label count): still few colours, but
     # chosen among the regions' local means, so hues are kept better than by the first palette.
-    final = _util.kmeans_palette(flat_lab, 2 * len(centres), seed=seed + 1, samples=8000)
-    flat_lab = final[_util.assign_palette(flat_lab, final)]
+    # Sampling pixels of the flattened image weights each region by its area.
+    final = _util.kmeans_palette(means[region], 2 * len(centres), seed=seed + 1, samples=8000)
+    flat_lab = final[_util.assign_palette(means[None], final)[0]][region]
     flat_lab[..., 1:] *= np.float32(cfg.saturation)
     flat = _util.lab_to_rgb(flat_lab)
     # Soften the staircase where two flat regions meet (visible in skies after upsampling).
