@@ -34,8 +34,8 @@ _F32 = np.float32
 
 @dataclass(frozen=True)
 class OilConfig:
-    work_side: int = 720  # long side filtered; strokes are ~2.7x the kernel radius at 1080p
-    radius: float = 5.0  # kernel radius at the working size (paper: 6 at full size, we downsample)
+    work_side: int = 640  # long side filtered; strokes at 1080p are 3x the kernel radius
+    radius: float = 4.5  # kernel radius at the working size (~13 px at 1080p; paper: 6 px at full size)
     alpha: float = 1.0  # paper's eccentricity tuning: 1 = up to 2:1 ellipses along edges
     q: float = 8.0  # paper's sharpness exponent on the sector standard deviation
     tensor_sigma: float = 2.0  # Gaussian smoothing of the structure tensor (paper: 2)
