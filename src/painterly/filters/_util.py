@@ -216,7 +216,8 @@ def kmeans_palette(
     """``k`` palette colours (``(k, 3)`` float32) by seeded k-means on a random pixel subsample.
 
     Uses ``cv2.kmeans`` with k-means++ seeding; OpenCV's RNG is seeded from ``seed`` so the same
-    image and seed give the same palette. ``lab`` is ``(H, W, 3)`` (any colour space).
+    image and seed give the same palette (``cv2.setRNGSeed`` sets the calling thread's RNG, so
+    concurrent calls in other threads are unaffected). ``lab`` is ``(H, W, 3)`` (any colour space).
     """
     px = lab.reshape(-1, 3)
     rng = np.random.default_rng(seed)
