@@ -18,6 +18,7 @@ Everything that depends on image geometry runs on a small working copy (long sid
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -36,6 +37,7 @@ class WatercolorConfig:
     flow: float = 0.22  # turbulent-flow density amplitude (Bousseau's beta for the flow texture)
     granulation: float = 0.09  # paper-grain density amplitude at full resolution
     edge_darkening: float = 4.0  # gain on the DoG rim: pigment pooling at wash borders
+    edge_threshold: float = 0.015  # luminance step below which a border gets no dark rim
     edge_width: float = 2.5  # px (at work size) of the pooled rim
     lightness: float = 0.18  # watercolour is transparent: lift darks towards the paper
     gamma: float = 0.85  # < 1 brightens mid-tones: washes are thin layers over white paper
@@ -57,6 +59,22 @@ def _density(c: np.ndarray, d_minus_1: np.ndarray) -> np.ndarray:
     if d_minus_1.ndim == 2:
         d_minus_1 = cv2.merge([d_minus_1, d_minus_1, d_minus_1])
     return cv2.subtract(c, cv2.multiply(k, d_minus_1))
+
+
+@lru_cache(maxsize=2)  # two 1080p sheets are ~100 MB: keep few, they are cheap to remake
+def _paper_maps(
+    h: int, w: int, seed: int, granulation: float, tint: tuple[float, float, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Full-size paper terms: granulation density ``d - 1`` and relief x tint, 3 channels each."""
+    paper = watercolor_paper((h, w), seed=seed)
+    g = paper * np.float32(granulation)
+    grain3 = cv2.merge([g, g, g])
+    # Paper relief lit from the top-left: a directional derivative of the height map.
+    relief = cv2.subtract(paper, np.roll(paper, (1, 1), axis=(0, 1))) * np.float32(0.025)
+    shade3 = cv2.merge([relief + np.float32(t) for t in tint])
+    for a in (grain3, shade3):
+        a.setflags(write=False)
+    return grain3, shade3
 
 
 def watercolor(
@@ -86,11 +104,11 @@ def watercolor(
     sh, sw = small.shape[:2]
     u8 = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
     for _ in range(cfg.smoothing):
-        u8 = cv2.bilateralFilter(u8, 9, 40, 5)
+        u8 = cv2.bilateralFilter(u8, 7, 40, 5)
     step = 256 // cfg.levels
     lut = np.clip((np.arange(256) // step) * step + step // 2, 0, 255).astype(np.uint8)
     u8 = cv2.LUT(u8, lut)
-    u8 = cv2.medianBlur(u8, 5)
+    u8 = cv2.medianBlur(u8, 7)
     abst = u8.astype(np.float32) / 255.0
     abst = cv2.GaussianBlur(abst, (0, 0), 0.8)
 
@@ -110,19 +128,18 @@ def watercolor(
     # 4. Density at work size: turbulent flow + wet-edge darkening (DoG rim inside darker washes).
     lum = cv2.cvtColor(abst, cv2.COLOR_RGB2GRAY)
     rim = cv2.GaussianBlur(lum, (0, 0), cfg.edge_width) - lum
-    rim = np.maximum(rim, 0.0)
+    # Small steps (one colour level) pool no visible pigment: only real wash borders get a rim.
+    rim = np.maximum(rim - np.float32(cfg.edge_threshold), 0.0)
     # Pooled pigment sits in a thin line at the rim: sharpen the rim profile slightly.
     d = flow_noise((sh, sw), seed=int(seeds[1])) * cfg.flow + rim * (edge_k * 4.0)
     abst = _density(abst, d.astype(np.float32))
 
     # 5. Full resolution: upsample, then granulation and paper relief from the paper height map.
     out = cv2.resize(abst, (w, h), interpolation=cv2.INTER_LINEAR) if (sh, sw) != (h, w) else abst
-    paper = watercolor_paper((h, w), seed=int(seeds[2]))
-    out = _density(np.clip(out, 0.0, 1.0), paper * np.float32(gran))
-    # Paper relief lit from the top-left: a directional derivative of the height map.
-    relief = cv2.subtract(paper, np.roll(paper, (1, 1), axis=(0, 1))) * np.float32(0.025)
-    tint = np.asarray(cfg.paper_tint, np.float32)
-    out = cv2.multiply(out, cv2.merge([relief + t for t in tint]))
+    grain3, shade3 = _paper_maps(h, w, int(seeds[2]), gran, cfg.paper_tint)
+    out = np.clip(out, 0.0, 1.0)
+    out = cv2.subtract(out, cv2.multiply(cv2.multiply(out, 1.0 - out), grain3))
+    out = cv2.multiply(out, shade3)
     np.clip(out, 0.0, 1.0, out=out)
     return np.ascontiguousarray(out, dtype=np.float32)
 
