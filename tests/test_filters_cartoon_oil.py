@@ -155,6 +155,19 @@ def test_cartoon_outlines_strong_edges_not_flat_noise():
     assert dark[dist > 12].mean() < 0.002  # noisy flat areas stay clean
 
 
+def test_cartoon_inks_the_photos_strong_edges_only(cat, outputs):
+    # Ink = pixels the cartoon made much darker than the photo; compare with the photo's edges.
+    ink = _util.luminance(outputs["cartoon"]) < 0.6 * _util.luminance(cat) - 0.03
+    g = cv2.GaussianBlur(_util.luminance(cat), (0, 0), 1.5)
+    mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+    near_strong = cv2.dilate((mag > np.percentile(mag, 85)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    flat = mag < np.percentile(mag, 30)
+    assert ink.mean() > 0.002  # there are outlines
+    assert ink[near_strong].mean() > 2 * ink.mean()  # concentrated near strong edges
+    assert ink[near_strong].sum() > 0.7 * ink.sum()
+    assert ink[flat].mean() < 0.005
+
+
 def test_cartoon_without_lines_has_no_ink():
     img, dist = _disk()
     lum = _util.luminance(cartoon(img, line_darkness=0.0))
