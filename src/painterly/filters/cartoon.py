@@ -39,7 +39,7 @@ class CartoonConfig:
     region_softness: float = 0.8  # Gaussian sigma (px) antialiasing region borders
     saturation: float = 1.2  # chroma gain: cartoons are more vivid than photos
     line_sigma: float = 1.1  # XDoG inner Gaussian at the working size (line width)
-    line_epsilon: float = 0.012  # contrast an edge needs to be inked (0..1 luminance)
+    line_epsilon: float = 0.008  # contrast an edge needs to be inked (0..1 luminance)
     line_phi: float = 60.0  # softness of the ink threshold
     line_min_area: float = 1.5e-4  # line pieces under this fraction of the image are dropped
     line_darkness: float = 0.9  # 1 = pure black outlines
