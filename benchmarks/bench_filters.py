@@ -27,7 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
@@ -49,7 +49,9 @@ def load_test_image(path: str | None) -> np.ndarray:
         import skimage.data
 
         img = to_image(skimage.data.chelsea())
-    return np.ascontiguousarray(cv2.resize(img, (W, H), interpolation=cv2.INTER_CUBIC), dtype=np.float32)
+    return np.ascontiguousarray(
+        cv2.resize(img, (W, H), interpolation=cv2.INTER_CUBIC), dtype=np.float32
+    )
 
 
 def make_runner(name: str, img: np.ndarray):
@@ -126,17 +128,21 @@ def main(argv: list[str] | None = None) -> int:
     mem = {n: measure_memory(n, args.image) for n in entries}
 
     base = statistics.median(times["cv2.stylization"])
-    print(f"# filters at {W}x{H}, {args.rounds} rounds, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"cv2 {cv2.__version__} threads={cv2.getNumThreads()}, load avg {os.getloadavg()[0]:.1f}")
+    print(f"# filters at {W}x{H}, {args.rounds} rounds, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"cv2 {cv2.__version__} threads={cv2.getNumThreads()}, load avg {os.getloadavg()[0]:.1f}"
+    )
     print()
     print("| entry | median ms | min ms | vs cv2.stylization | peak RSS MB | added MB |")
     print("|---|---:|---:|---:|---:|---:|")
     for n in entries:
         med = statistics.median(times[n])
         m = mem[n]
-        print(f"| {n} | {med:.0f} | {min(times[n]):.0f} | {med / base:.2f}x | "
-              f"{m['peak_mb']:.0f} | {m['peak_mb'] - m['before_mb']:.0f} |")
+        print(
+            f"| {n} | {med:.0f} | {min(times[n]):.0f} | {med / base:.2f}x | "
+            f"{m['peak_mb']:.0f} | {m['peak_mb'] - m['before_mb']:.0f} |"
+        )
     return 0
 
 

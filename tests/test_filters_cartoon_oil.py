@@ -10,7 +10,7 @@ from painterly.errors import InputError
 from painterly.filters import _util
 from painterly.filters.cartoon import cartoon
 from painterly.filters.oil import anisotropic_kuwahara, oil
-from painterly.filters.popart import INKS, _PAPER, popart
+from painterly.filters.popart import _PAPER, INKS, popart
 from painterly.samples import sample_photo
 from painterly.styles import get_style
 
@@ -160,7 +160,9 @@ def test_cartoon_inks_the_photos_strong_edges_only(cat, outputs):
     ink = _util.luminance(outputs["cartoon"]) < 0.6 * _util.luminance(cat) - 0.03
     g = cv2.GaussianBlur(_util.luminance(cat), (0, 0), 1.5)
     mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
-    near_strong = cv2.dilate((mag > np.percentile(mag, 85)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    near_strong = (
+        cv2.dilate((mag > np.percentile(mag, 85)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    )
     flat = mag < np.percentile(mag, 30)
     assert ink.mean() > 0.002  # there are outlines
     assert ink[near_strong].mean() > 2 * ink.mean()  # concentrated near strong edges
@@ -169,7 +171,7 @@ def test_cartoon_inks_the_photos_strong_edges_only(cat, outputs):
 
 
 def test_cartoon_without_lines_has_no_ink():
-    img, dist = _disk()
+    img, _ = _disk()
     lum = _util.luminance(cartoon(img, line_darkness=0.0))
     assert (lum < 0.12).mean() < 0.002
 
@@ -298,21 +300,29 @@ def test_palette_majority_and_region_means():
     lab = np.concatenate([np.zeros((50, 3)), np.full((50, 3), 50.0)]).astype(np.float32)[None]
     centres = _util.kmeans_palette(lab, 2, seed=0)
     assert sorted(np.round(centres[:, 0]).tolist()) == [0.0, 50.0]
-    np.testing.assert_array_equal(_util.kmeans_palette(lab, 2, seed=3), _util.kmeans_palette(lab, 2, seed=3))
+    np.testing.assert_array_equal(
+        _util.kmeans_palette(lab, 2, seed=3), _util.kmeans_palette(lab, 2, seed=3)
+    )
 
 
 def test_lic_and_relief_are_neutral_on_constants():
     tx = np.ones((20, 30), np.float32)
     ty = np.zeros((20, 30), np.float32)
     const = np.full((20, 30), 0.3, np.float32)
-    np.testing.assert_allclose(_util.line_integral_convolution(const, tx, ty, length=4), 0.3, atol=1e-6)
+    np.testing.assert_allclose(
+        _util.line_integral_convolution(const, tx, ty, length=4), 0.3, atol=1e-6
+    )
     np.testing.assert_allclose(_util.relief_shading(const), 1.0, atol=1e-6)
     # LIC along x smooths a field varying along x, leaves one varying along y untouched.
     yy, xx = np.mgrid[0:20, 0:30].astype(np.float32)
     along = (np.sin(xx * 2.0) > 0).astype(np.float32)
     across = (np.sin(yy * 2.0) > 0).astype(np.float32)
-    assert _util.line_integral_convolution(along, tx, ty, length=4)[:, 6:-6].std() < 0.5 * along.std()
-    np.testing.assert_allclose(_util.line_integral_convolution(across, tx, ty, length=4), across, atol=1e-5)
+    assert (
+        _util.line_integral_convolution(along, tx, ty, length=4)[:, 6:-6].std() < 0.5 * along.std()
+    )
+    np.testing.assert_allclose(
+        _util.line_integral_convolution(across, tx, ty, length=4), across, atol=1e-5
+    )
 
 
 def test_work_size():

@@ -30,21 +30,21 @@ import cv2
 import numpy as np
 
 __all__ = [
-    "work_size",
-    "resize_to",
-    "rgb_to_lab",
-    "lab_to_rgb",
-    "luminance",
-    "structure_tensor_flow",
-    "xdog",
-    "remove_small_components",
-    "line_integral_convolution",
-    "relief_shading",
-    "kmeans_palette",
     "assign_palette",
+    "kmeans_palette",
+    "lab_to_rgb",
+    "line_integral_convolution",
+    "luminance",
     "majority_filter",
     "region_means",
     "region_stats",
+    "relief_shading",
+    "remove_small_components",
+    "resize_to",
+    "rgb_to_lab",
+    "structure_tensor_flow",
+    "work_size",
+    "xdog",
 ]
 
 _F32 = np.float32
@@ -83,7 +83,9 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
 
 def luminance(img: np.ndarray) -> np.ndarray:
     """Rec. 709 luma of the sRGB-coded values, ``(H, W)`` float32 in ``[0, 1]``."""
-    y = cv2.transform(np.ascontiguousarray(img, dtype=_F32), np.array([[0.2126, 0.7152, 0.0722]], _F32))
+    y = cv2.transform(
+        np.ascontiguousarray(img, dtype=_F32), np.array([[0.2126, 0.7152, 0.0722]], _F32)
+    )
     return y if y.ndim == 2 else y[..., 0]
 
 
@@ -154,13 +156,15 @@ def xdog(
     return np.tanh(d, out=d)
 
 
-def remove_small_components(mask: np.ndarray, *, min_area: int, connectivity: int = 8) -> np.ndarray:
+def remove_small_components(
+    mask: np.ndarray, *, min_area: int, connectivity: int = 8
+) -> np.ndarray:
     """Keep only connected components of the boolean ``mask`` with at least ``min_area`` pixels.
 
     Used to drop speckle edges (skin pores, sky noise, leaves) from line drawings.
     """
     m = mask.astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=connectivity)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=connectivity)
     keep = stats[:, cv2.CC_STAT_AREA] >= min_area
     keep[0] = False  # background
     return keep[labels]
@@ -185,8 +189,13 @@ def line_integral_convolution(
         wgt = _F32(length + 1 - i)
         ox, oy = tx * _F32(i * step), ty * _F32(i * step)
         for sgn in (1.0, -1.0):
-            acc += wgt * cv2.remap(field, gx + _F32(sgn) * ox, gy + _F32(sgn) * oy, cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REFLECT)
+            acc += wgt * cv2.remap(
+                field,
+                gx + _F32(sgn) * ox,
+                gy + _F32(sgn) * oy,
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REFLECT,
+            )
             total += float(wgt)
     acc *= _F32(1.0 / total)
     return acc
@@ -279,9 +288,16 @@ def region_stats(img: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarra
     flat_ids = region.ravel()
     counts = np.maximum(np.bincount(flat_ids, minlength=offset), 1).astype(np.float64)
     chans = img.reshape(-1, img.shape[2])
-    means = np.stack(
-        [np.bincount(flat_ids, weights=chans[:, c], minlength=offset) for c in range(img.shape[2])], 1
-    ) / counts[:, None]
+    means = (
+        np.stack(
+            [
+                np.bincount(flat_ids, weights=chans[:, c], minlength=offset)
+                for c in range(img.shape[2])
+            ],
+            1,
+        )
+        / counts[:, None]
+    )
     return region, means.astype(_F32)
 
 

@@ -72,19 +72,23 @@ def cartoon(
     if line_width < 0 or not 0.0 <= line_darkness <= 1.0:
         raise InputError("line_width must be >= 0 and line_darkness between 0 and 1")
     h, w = image.shape[:2]
-    size, scale = _util.work_size(image.shape, cfg.work_side)
+    size, _ = _util.work_size(image.shape, cfg.work_side)
 
     # 1-2. Smooth at the working size, in CIELAB so the colour sigma is perceptual.
     lab = _util.rgb_to_lab(_util.resize_to(image, size))
     for _ in range(cfg.bilateral_passes):
-        lab = cv2.bilateralFilter(lab, cfg.bilateral_d, cfg.bilateral_sigma_color, cfg.bilateral_sigma_space)
+        lab = cv2.bilateralFilter(
+            lab, cfg.bilateral_d, cfg.bilateral_sigma_color, cfg.bilateral_sigma_space
+        )
 
     # 3. Flatten: palette, labels, mode filter, vivid palette colours.
     # Cluster with lightness down-weighted: regions split by hue first, so shading across a
     # face or a sky does not cut it into blotches of its own colour.
     feat = lab * np.array([cfg.lightness_weight, 1.0, 1.0], np.float32)
     centres = _util.kmeans_palette(feat, int(colors), seed=seed)
-    labels = _util.majority_filter(_util.assign_palette(feat, centres), len(centres), ksize=cfg.mode_ksize)
+    labels = _util.majority_filter(
+        _util.assign_palette(feat, centres), len(centres), ksize=cfg.mode_ksize
+    )
     region, means = _util.region_stats(lab, labels, len(centres))
     # Snap region colours to a final palette (twice the label count): still few colours, but
     # chosen among the regions' local means, so hues are kept better than by the first palette.
@@ -100,7 +104,9 @@ def cartoon(
     ink = None
     if line_width > 0 and line_darkness > 0:
         gray = lab[..., 0] * np.float32(0.01)
-        ink = _util.xdog(gray, sigma=cfg.line_sigma * line_width, epsilon=cfg.line_epsilon, phi=cfg.line_phi)
+        ink = _util.xdog(
+            gray, sigma=cfg.line_sigma * line_width, epsilon=cfg.line_epsilon, phi=cfg.line_phi
+        )
         min_area = max(4, int(cfg.line_min_area * size[0] * size[1]))
         keep = _util.remove_small_components(ink > 0.3, min_area=min_area)
         ink *= keep
@@ -119,9 +125,28 @@ filter_style(
     cartoon,
     "Cartoon / anime: smooth flat colours with clean dark outlines",
     tags=(
-        "cartoon", "anime", "manga", "comic", "toon", "cel", "cel-shading", "flat colours",
-        "outline", "illustration", "disney", "pixar", "ghibli",
-        "卡通", "动漫", "动画", "漫画", "二次元", "日漫", "插画", "手绘", "线条",
+        "cartoon",
+        "anime",
+        "manga",
+        "comic",
+        "toon",
+        "cel",
+        "cel-shading",
+        "flat colours",
+        "outline",
+        "illustration",
+        "disney",
+        "pixar",
+        "ghibli",
+        "卡通",
+        "动漫",
+        "动画",
+        "漫画",
+        "二次元",
+        "日漫",
+        "插画",
+        "手绘",
+        "线条",
     ),
     method="Winnemöller et al. 2006 video abstraction (bilateral + quantisation) with XDoG lines (Winnemöller 2012)",
     aliases=("anime", "toon", "comic"),

@@ -35,7 +35,8 @@ _F32 = np.float32
 @dataclass(frozen=True)
 class OilConfig:
     work_side: int = 640  # long side filtered; strokes at 1080p are 3x the kernel radius
-    radius: float = 4.5  # kernel radius at the working size (~13 px at 1080p; paper: 6 px at full size)
+    # Kernel radius at the working size: ~13 px at 1080p (the paper uses 6 px at full size).
+    radius: float = 4.5
     alpha: float = 1.0  # paper's eccentricity tuning: 1 = up to 2:1 ellipses along edges
     q: float = 8.0  # paper's sharpness exponent on the sector standard deviation
     tensor_sigma: float = 2.0  # Gaussian smoothing of the structure tensor (paper: 2)
@@ -70,7 +71,9 @@ def anisotropic_kuwahara(
     # A 4th channel holds R^2 + G^2 + B^2, so one gather gives both the sector mean and the
     # paper's variance (sum of the channel variances) = E[|c|^2] - |E[c]|^2.
     src4 = cv2.merge([*cv2.split(src), cv2.transform(src * src, np.ones((1, 3), _F32))])
-    tx, ty, aniso = flow if flow is not None else _util.structure_tensor_flow(img, sigma=tensor_sigma)
+    tx, ty, aniso = (
+        flow if flow is not None else _util.structure_tensor_flow(img, sigma=tensor_sigma)
+    )
     # Ellipse semi-axes: stretched along the tangent, squeezed across it (paper eq. 5).
     major = _F32(radius) * (_F32(alpha) + aniso) / _F32(alpha)
     minor = _F32(radius) * _F32(alpha) / (_F32(alpha) + aniso)
@@ -93,8 +96,13 @@ def anisotropic_kuwahara(
         dx, dy = u * ax + v * bx, u * ay + v * by
         acc = None
         for r, wr in zip(rho, ring_w):
-            smp = cv2.remap(src4, cv2.scaleAdd(dx, float(r), gx), cv2.scaleAdd(dy, float(r), gy),
-                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+            smp = cv2.remap(
+                src4,
+                cv2.scaleAdd(dx, float(r), gx),
+                cv2.scaleAdd(dy, float(r), gy),
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REFLECT,
+            )
             if acc is None:
                 acc = smp
                 acc *= _F32(wr * inv)
@@ -161,8 +169,9 @@ def oil(
     # 1. Strokes: anisotropic Kuwahara at the working size.
     small = _util.resize_to(np.ascontiguousarray(image, dtype=_F32), size)
     flow = _util.structure_tensor_flow(small, sigma=cfg.tensor_sigma)
-    paint = anisotropic_kuwahara(small, radius=cfg.radius * brush_size, alpha=cfg.alpha, q=cfg.q,
-                                 rings=cfg.rings, flow=flow)
+    paint = anisotropic_kuwahara(
+        small, radius=cfg.radius * brush_size, alpha=cfg.alpha, q=cfg.q, rings=cfg.rings, flow=flow
+    )
     if cfg.saturation != 1.0:
         lab = _util.rgb_to_lab(paint)
         lab[..., 1:] *= _F32(cfg.saturation)
@@ -196,9 +205,28 @@ filter_style(
     oil,
     "Oil painting: thick brush strokes that follow the shapes, with impasto relief",
     tags=(
-        "oil", "oil painting", "painting", "impasto", "brush", "brushstrokes", "canvas", "painterly",
-        "classical", "impressionist", "van gogh", "monet", "thick paint", "palette knife",
-        "油画", "油彩", "厚涂", "笔触", "印象派", "古典", "绘画", "画布",
+        "oil",
+        "oil painting",
+        "painting",
+        "impasto",
+        "brush",
+        "brushstrokes",
+        "canvas",
+        "painterly",
+        "classical",
+        "impressionist",
+        "van gogh",
+        "monet",
+        "thick paint",
+        "palette knife",
+        "油画",
+        "油彩",
+        "厚涂",
+        "笔触",
+        "印象派",
+        "古典",
+        "绘画",
+        "画布",
     ),
     method="Anisotropic Kuwahara filter (Kyprianidis, Kang & Döllner 2009) + LIC bristles lit as impasto",
     aliases=("oil-painting", "oilpaint", "impasto"),

@@ -64,7 +64,9 @@ def _ink_plan(lab: np.ndarray, cfg: PopArtConfig) -> tuple[np.ndarray, np.ndarra
     ink_lab = _util.rgb_to_lab(inks[None])[0]
     hue = ink_lab[:, 1:] / np.linalg.norm(ink_lab[:, 1:], axis=1, keepdims=True)
     # Nearest ink by hue angle: largest cosine between (a, b) and the ink's (a, b).
-    cos = (a[..., None] * hue[:, 0] + b[..., None] * hue[:, 1]) / np.maximum(chroma, 1e-6)[..., None]
+    cos = (a[..., None] * hue[:, 0] + b[..., None] * hue[:, 1]) / np.maximum(chroma, 1e-6)[
+        ..., None
+    ]
     idx = cos.argmax(-1)
     ink = inks[idx]
     ink_l = ink_lab[idx, 0] - 10.0  # a little darker than the ink still reads as the ink
@@ -87,7 +89,7 @@ def _ink_plan(lab: np.ndarray, cfg: PopArtConfig) -> tuple[np.ndarray, np.ndarra
     return bg.astype(_F32), fg.astype(_F32), cover
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)  # a 1080p map is 8 MB; keep the last two sizes
 def _screen_distance(h: int, w: int, period: float) -> np.ndarray:
     """Distance (px) to the nearest dot centre of a 45-degree screen; cached, read-only."""
     sc = _F32(np.sqrt(0.5) / period)
@@ -137,7 +139,7 @@ def popart(
     if not 0.5 <= dot_size <= 4.0:
         raise InputError(f"dot_size must be between 0.5 and 4, got {dot_size}")
     h, w = image.shape[:2]
-    size, scale = _util.work_size(image.shape, cfg.work_side)
+    size, _ = _util.work_size(image.shape, cfg.work_side)
 
     # 1. Flat regions (as in the cartoon filter).
     lab = _util.rgb_to_lab(_util.resize_to(image, size))
@@ -156,8 +158,12 @@ def popart(
 
     # 3. Bold outlines.
     if outline:
-        ink = _util.xdog(lab[..., 0] * _F32(0.01), sigma=cfg.line_sigma, epsilon=cfg.line_epsilon, phi=80.0)
-        keep = _util.remove_small_components(ink > 0.3, min_area=max(4, int(cfg.line_min_area * size[0] * size[1])))
+        ink = _util.xdog(
+            lab[..., 0] * _F32(0.01), sigma=cfg.line_sigma, epsilon=cfg.line_epsilon, phi=80.0
+        )
+        keep = _util.remove_small_components(
+            ink > 0.3, min_area=max(4, int(cfg.line_min_area * size[0] * size[1]))
+        )
         # Solid black cores, soft edges; multiplied in as a single "paper left" factor.
         left = 1.0 - np.clip(ink * keep * _F32(1.5), 0.0, 1.0)
         out = cv2.multiply(out, cv2.merge([_util.resize_to(left, (w, h))] * 3))
@@ -169,9 +175,25 @@ filter_style(
     popart,
     "Pop art (Lichtenstein): primary inks, Ben-Day halftone dots and bold black outlines",
     tags=(
-        "pop art", "pop", "lichtenstein", "warhol", "comic book", "halftone", "ben-day dots",
-        "retro", "poster", "screen print", "vivid", "bold",
-        "波普", "波普艺术", "美式漫画", "网点", "复古", "海报", "撞色",
+        "pop art",
+        "pop",
+        "lichtenstein",
+        "warhol",
+        "comic book",
+        "halftone",
+        "ben-day dots",
+        "retro",
+        "poster",
+        "screen print",
+        "vivid",
+        "bold",
+        "波普",
+        "波普艺术",
+        "美式漫画",
+        "网点",
+        "复古",
+        "海报",
+        "撞色",
     ),
     method="Bilateral + CIELAB k-means abstraction (Winnemöller 2006), ink palette, clustered-dot halftone, XDoG outlines",
     aliases=("popart", "lichtenstein", "halftone"),
