@@ -328,3 +328,14 @@ def test_lic_and_relief_are_neutral_on_constants():
 def test_work_size():
     assert _util.work_size((1080, 1920, 3), 720) == ((720, 405), 0.375)
     assert _util.work_size((100, 50, 3), 720) == ((50, 100), 1.0)
+
+
+def test_concurrent_calls_match_sequential(cat, outputs):
+    # Pure functions: no shared state (OpenCV's k-means RNG is per thread), so threads agree.
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [name for name in FILTERS for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda n: FILTERS[n](cat, seed=0), jobs))
+    for name, out in zip(jobs, results):
+        np.testing.assert_array_equal(out, outputs[name])
