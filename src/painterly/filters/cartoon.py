@@ -116,7 +116,8 @@ def cartoon(
     out = _util.resize_to(flat, (w, h))
     if ink is not None:
         paper = 1.0 - np.float32(line_darkness) * ink
-        out = cv2.multiply(out, cv2.merge([_util.resize_to(paper, (w, h))] * 3))
+        paper = _util.resize_to(paper, (w, h))[..., None]
+        out *= paper  # out is our own buffer (upsampled or the blurred flat image)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 

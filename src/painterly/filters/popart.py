@@ -150,11 +150,17 @@ def popart(
     flat = _util.region_means(lab, labels, len(centres))
 
     # 2. Inks and coverage per region, upsampled; the dot screen is drawn at full size.
-    bg, fg, cover = (_util.resize_to(x, (w, h)) for x in _ink_plan(flat, cfg))
+    bg, fg, cover = _ink_plan(flat, cfg)
+    # Bilinear upsampling is linear, so upsampling fg - bg equals the difference of the
+    # upsampled planes; it saves a full-size subtraction and its buffer.
+    diff = _util.resize_to(fg - bg, (w, h))
+    bg, cover = _util.resize_to(bg, (w, h)), _util.resize_to(cover, (w, h))
     period = max(3.0, max(h, w) / cfg.dots_per_side * dot_size)
     mask = _dot_screen(cover, period)
     # Convex blends of colours in [0, 1] stay in [0, 1]: no clip needed below.
-    out = cv2.add(bg, cv2.multiply(cv2.subtract(fg, bg), cv2.merge([mask] * 3)))
+    diff *= mask[..., None]
+    diff += bg
+    out = diff
 
     # 3. Bold outlines.
     if outline:
@@ -166,7 +172,7 @@ def popart(
         )
         # Solid black cores, soft edges; multiplied in as a single "paper left" factor.
         left = 1.0 - np.clip(ink * keep * _F32(1.5), 0.0, 1.0)
-        out = cv2.multiply(out, cv2.merge([_util.resize_to(left, (w, h))] * 3))
+        out *= _util.resize_to(left, (w, h))[..., None]
     return out
 
 
