@@ -245,3 +245,11 @@ def test_watercolor_paper_grain_in_flat_areas():
     assert float(hp.std()) > 0.003
     flat = watercolor(img, seed=0, granulation=0.0)
     assert float(hp.std()) > float((flat - cv2.GaussianBlur(flat, (0, 0), 2.0)).std())
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_flat_pictures_keep_their_tone(name):
+    # A flat picture has no histogram to stretch: black stays dark, white stays paper.
+    mean = {v: float(FILTERS[name](np.full((48, 64, 3), v, np.float32), seed=0).mean()) for v in (0.0, 0.5, 1.0)}
+    assert mean[0.0] < mean[0.5] < mean[1.0]
+    assert mean[1.0] > 0.85

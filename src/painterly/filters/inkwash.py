@@ -139,6 +139,8 @@ def ink_wash(
     # 2. Tonal layers: percentile-normalised darkness, quantised with wandering soft borders.
     dark = 1.0 - lum
     lo, hi = (float(v) for v in np.percentile(dark, (ws * 100.0, 99.5)))
+    if hi - lo < 0.1:  # a (nearly) flat picture: keep its absolute darkness, nothing to stretch
+        lo, hi = 0.0, 1.0
     dark = np.clip((dark - lo) / max(hi - lo, 1e-3), 0.0, 1.0)
     # Multiplicative, so bare paper (darkness 0) stays bare: the noise moves borders only.
     wander = flow_noise((sh, sw), seed=seeds[0], scale=max(sh, sw) / 12) * np.float32(cfg.border_noise)

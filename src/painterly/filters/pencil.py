@@ -108,6 +108,9 @@ def _tone_lut(weights: tuple[float, float, float]) -> np.ndarray:
 def tone_map(gray: np.ndarray, cfg: PencilConfig = PencilConfig()) -> np.ndarray:
     """Histogram-match a grey image to Lu et al.'s pencil tone model; float32 in [0, 1]."""
     u8 = np.clip(gray * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    lo, hi = np.percentile(u8, (1, 99))
+    if hi - lo < 26:  # (nearly) flat picture: matching would send it all to one end; keep it
+        return gray.astype(np.float32, copy=True)
     hist = cv2.calcHist([u8], [0], None, [256], [0, 256]).ravel()
     src_cdf = np.cumsum(hist) / max(hist.sum(), 1.0)
     target = _tone_lut(cfg.tone_weights)
