@@ -107,9 +107,10 @@ def _screen_distance(h: int, w: int, period: float) -> np.ndarray:
 def _dot_screen(cover: np.ndarray, period: float) -> np.ndarray:
     """Anti-aliased clustered-dot mask (1 = ink) for ``cover`` on a 45-degree screen."""
     dist = _screen_distance(*cover.shape, float(period))
-    # Radius for area coverage c: pi r^2 = c p^2; 0.75 p at c = 1 closes the gaps completely.
+    # Radius for area coverage c: pi r^2 = c p^2 while dots are apart; above c = 0.85 it grows
+    # on to 0.75 p at c = 1, past p / sqrt(2), so a solid tone closes the gaps completely.
     radius = np.sqrt(cover * _F32(1.0 / np.pi))
-    np.minimum(radius, _F32(0.75), out=radius)
+    radius += _F32(0.19 / 0.15) * np.maximum(cover - _F32(0.85), _F32(0.0))
     radius *= _F32(period)
     radius += _F32(0.5)
     radius -= dist
