@@ -29,13 +29,13 @@ from painterly.styles import filter_style
 
 @dataclass(frozen=True)
 class WatercolorConfig:
-    work_size: int = 640  # long side of the abstraction pass; washes need no more detail
-    max_scale: float = 0.6  # small photos are still reduced: washes never carry full detail
+    work_size: int = 800  # long side of the abstraction pass; washes need no more detail
+    max_scale: float = 0.8  # small photos are still reduced: washes never carry full detail
     smoothing: int = 3  # bilateral passes: more passes, flatter washes (Bousseau's abstraction)
-    levels: int = 10  # colour levels per channel after smoothing: flat washes, not gradients
+    levels: int = 12  # colour levels per channel after smoothing: flat washes, not gradients
     wobble: float = 1.2  # px (at work size) of edge displacement along the paper grain
     flow: float = 0.22  # turbulent-flow density amplitude (Bousseau's beta for the flow texture)
-    granulation: float = 0.09  # paper-grain density amplitude at full resolution
+    granulation: float = 0.07  # paper-grain density amplitude at full resolution
     edge_darkening: float = 4.0  # gain on the DoG rim: pigment pooling at wash borders
     edge_threshold: float = 0.015  # luminance step below which a border gets no dark rim
     edge_width: float = 2.5  # px (at work size) of the pooled rim
