@@ -22,9 +22,15 @@ def stylize_command(
     strength: float = typer.Option(1.0, "--strength", help="0 = the photo, 1 = the full style."),
     max_size: int = typer.Option(None, "--max-size", help="Downscale so the longer side is at most N px."),
     seed: int = typer.Option(0, "--seed", help="Seed for random elements (same seed, same result)."),
+    voice: Path = typer.Option(None, "--voice", help="Recording of a spoken prompt (WAV/FLAC/OGG): "
+                               "its words choose the style, instead of --style."),
 ) -> int:
     """Turn photos into art in the given style."""
     check_strength(strength)
+    if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)
+        from painterly.cli.listen_cmd import stylize_by_voice
+
+        return stylize_by_voice(inputs, output, voice, strength=strength, seed=seed, max_size=max_size)
     spec = get_style(style)  # unknown names fail before any work
     files = expand_inputs(inputs)
     outs = output_paths(files, output, spec.name)
