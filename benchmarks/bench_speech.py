@@ -41,6 +41,11 @@ HELD_OUT = (
     "paint the mountains like monet",
     "cartoon colors please",
     "bright mosaic tiles",
+    # written after the common-word list was added to the style model, to check it fresh
+    "a quiet village in the snow as an oil painting",
+    "draw my dog with colored pencils",
+    "a bright poster of the city at night",
+    "old photo with faded colors",
 )
 # Outside the style vocabulary: what "auto" must hand to the general model.
 GENERAL = (

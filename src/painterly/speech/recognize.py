@@ -66,7 +66,7 @@ class _Recognizer:
         import tempfile
         import os
 
-        from painterly.speech.vocabulary import build_arpa, corpus, style_phrases
+        from painterly.speech.vocabulary import COMMON_WORDS, build_arpa, corpus, style_phrases
 
         ps = _pocketsphinx()
         self.decoder = ps.Decoder(loglevel="FATAL", samprate=SAMPLE_RATE)  # default: general LM
@@ -76,7 +76,7 @@ class _Recognizer:
         fd, path = tempfile.mkstemp(suffix=".arpa", prefix="painterly-speech-")
         try:
             with os.fdopen(fd, "w") as f:
-                f.write(build_arpa(sentences))
+                f.write(build_arpa(sentences, words=tuple(w for w in COMMON_WORDS if known(w))))
             self.decoder.add_lm_file("style", path)
         finally:
             os.unlink(path)
