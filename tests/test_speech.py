@@ -158,3 +158,31 @@ def test_listen_refuses_long_audio_from_the_header(tmp_path, capsys):
     sf.write(path, np.zeros(8000 * 30, np.float32), 8000)
     assert main(["listen", str(path), "--max-seconds", "10"]) == 2
     assert "at most 10 s" in capsys.readouterr().err
+
+
+@needs_espeak
+def test_stylize_voice_uses_the_spoken_words_as_the_prompt(speech, tmp_path, capsys):
+    text_mod = pytest.importorskip("painterly.text")
+    if not hasattr(text_mod, "stylize_from_prompt"):
+        pytest.skip("painterly.text.stylize_from_prompt is not on this branch")
+    from PIL import Image
+
+    from painterly.io import save_image
+    from painterly.styles import filter_style, unregister
+
+    # A style of our own, so the test does not depend on which filters this branch registers.
+    filter_style("test-wash", lambda img, *, seed=0: 1.0 - img, "test: inverted colours",
+                 tags=("watercolor", "watercolour", "watercolor painting"))
+    try:
+        photo = tmp_path / "photo.png"
+        save_image(np.full((24, 32, 3), 0.25, np.float32), photo)
+        out = tmp_path / "art.png"
+        code = main(["stylize", str(photo), "--voice", str(speech[PHRASES[0]]), "-o", str(out)])
+        assert code == 0, capsys.readouterr().err
+        heard = transcribe(speech[PHRASES[0]])
+        with Image.open(out) as im:
+            assert im.info.get("painterly:prompt") == heard
+            assert "test-wash" in im.info.get("painterly:styles", "")
+            assert np.asarray(im).mean() > 150  # the inverted 0.25 grey: the style really ran
+    finally:
+        unregister("test-wash")
