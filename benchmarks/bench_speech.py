@@ -41,7 +41,9 @@ HELD_OUT = (
     "paint the mountains like monet",
     "cartoon colors please",
     "bright mosaic tiles",
-    # written after the common-word list was added to the style model, to check it fresh
+)
+# Written after the common-word list was added to the style model, to check that change fresh.
+HELD_OUT_FRESH = (
     "a quiet village in the snow as an oil painting",
     "draw my dog with colored pencils",
     "a bright poster of the city at night",
@@ -71,7 +73,9 @@ def main() -> int:
         return 2
     voices = args.voices.split(",")
     recognize(synthesise("watercolor", voices[0], Path(tempfile.mkdtemp())))  # load models once
-    groups = {"style prompts": STYLE_PHRASES, "held-out prompts": HELD_OUT, "general English": GENERAL}
+    groups = {"style prompts": STYLE_PHRASES, "held-out prompts": HELD_OUT,
+              "fresh held-out prompts": HELD_OUT_FRESH, "general English": GENERAL}
+    print(f"espeak-ng voices: {', '.join(voices)}")
     print(f"| phrases | voices | model | WER | words | seconds per phrase |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
