@@ -73,24 +73,36 @@ def main() -> int:
         return 2
     voices = args.voices.split(",")
     recognize(synthesise("watercolor", voices[0], Path(tempfile.mkdtemp())))  # load models once
-    groups = {"style prompts": STYLE_PHRASES, "held-out prompts": HELD_OUT,
-              "fresh held-out prompts": HELD_OUT_FRESH, "general English": GENERAL}
+    groups = {
+        "style prompts": STYLE_PHRASES,
+        "held-out prompts": HELD_OUT,
+        "fresh held-out prompts": HELD_OUT_FRESH,
+        "general English": GENERAL,
+    }
     print(f"espeak-ng voices: {', '.join(voices)}")
-    print(f"| phrases | voices | model | WER | words | seconds per phrase |")
+    print("| phrases | voices | model | WER | words | seconds per phrase |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        files = {(g, p, v): synthesise(p, v, Path(tmp)) for g, ps in groups.items() for p in ps for v in voices}
+        files = {
+            (g, p, v): synthesise(p, v, Path(tmp))
+            for g, ps in groups.items()
+            for p in ps
+            for v in voices
+        }
         for g, phrases in groups.items():
             for vocab in ("general", "style", "auto"):
                 errs = words = 0
                 t0 = time.perf_counter()
                 for p in phrases:
                     for v in voices:
-                        hyp = recognize(files[(g, p, v)], config=SpeechConfig(vocabulary=vocab)).text
+                        hyp = recognize(
+                            files[(g, p, v)], config=SpeechConfig(vocabulary=vocab)
+                        ).text
                         e, n = word_errors(p, hyp)
                         errs, words = errs + e, words + n
                 dt = (time.perf_counter() - t0) / (len(phrases) * len(voices))
-                print(f"| {g} ({len(phrases)}) | {len(voices)} | {vocab} | {errs / words:.3f} | {words} | {dt:.2f} |")
+                row = (f"{g} ({len(phrases)})", len(voices), vocab, f"{errs / words:.3f}", words)
+                print("| " + " | ".join(map(str, row)) + f" | {dt:.2f} |")
     return 0
 
 

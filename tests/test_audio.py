@@ -40,11 +40,20 @@ def peak_hz(x: np.ndarray, rate: int) -> float:
 def wav_header(rate: int, channels: int, data_bytes: int, bits: int = 16) -> bytes:
     block = channels * bits // 8
     fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * block, block, bits)
-    return (b"RIFF" + struct.pack("<I", 36 + data_bytes & 0xFFFFFFFF) + b"WAVE"
-            + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", data_bytes))
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + data_bytes & 0xFFFFFFFF)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", 16)
+        + fmt
+        + b"data"
+        + struct.pack("<I", data_bytes)
+    )
 
 
 # --- formats, sources, contract ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fmt", ["WAV", "FLAC", "OGG"])
 def test_formats_decode_to_mono_float32_at_16k(fmt):
@@ -101,6 +110,7 @@ def test_keep_native_rate_when_asked():
 
 # --- limits and audio bombs -------------------------------------------------------------------
 
+
 def test_wav_header_claiming_hours_is_refused_before_decoding(monkeypatch):
     # A valid 16 kHz header whose data chunk claims ~37 h, followed by 1000 bytes.
     bomb = wav_header(16000, 1, 0xFFFFFF00) + b"\x00" * 1000
@@ -147,6 +157,7 @@ def test_absurd_rate_or_channels_refused(rate, channels):
 
 
 # --- broken input -----------------------------------------------------------------------------
+
 
 def test_empty_random_and_text_input_are_typed_errors(tmp_path):
     with pytest.raises(AudioError, match="empty"):

@@ -50,8 +50,9 @@ def speech(tmp_path_factory):
     out = {}
     for i, text in enumerate(PHRASES + ("i forgot my keys at the office",)):
         path = folder / f"phrase{i}.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True, capture_output=True
+        )
         out[text] = path
     return out
 
@@ -77,8 +78,10 @@ def test_style_prompts_transcribed_within_wer(speech):
 @needs_espeak
 def test_style_model_beats_general_model(speech):
     def wer(vocabulary):
-        pairs = [word_errors(t, recognize(speech[t], config=SpeechConfig(vocabulary=vocabulary)).text)
-                 for t in PHRASES]
+        pairs = [
+            word_errors(t, recognize(speech[t], config=SpeechConfig(vocabulary=vocabulary)).text)
+            for t in PHRASES
+        ]
         return sum(e for e, _ in pairs) / sum(n for _, n in pairs)
 
     style, general = wer("style"), wer("general")
@@ -130,6 +133,7 @@ def test_bad_vocabulary_and_arrays_are_typed_errors():
 
 # --- the command line -------------------------------------------------------------------------
 
+
 @needs_espeak
 def test_listen_prints_the_transcript(speech, capsys):
     assert main(["listen", str(speech[PHRASES[0]])]) == 0
@@ -171,8 +175,12 @@ def test_stylize_voice_uses_the_spoken_words_as_the_prompt(speech, tmp_path, cap
     from painterly.styles import filter_style, unregister
 
     # A style of our own, so the test does not depend on which filters this branch registers.
-    filter_style("test-wash", lambda img, *, seed=0: 1.0 - img, "test: inverted colours",
-                 tags=("watercolor", "watercolour", "watercolor painting"))
+    filter_style(
+        "test-wash",
+        lambda img, *, seed=0: 1.0 - img,
+        "test: inverted colours",
+        tags=("watercolor", "watercolour", "watercolor painting"),
+    )
     try:
         photo = tmp_path / "photo.png"
         save_image(np.full((24, 32, 3), 0.25, np.float32), photo)

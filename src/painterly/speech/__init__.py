@@ -1,4 +1,5 @@
-"""Speech to text, offline: audio in (:mod:`.audio`), PocketSphinx US-English out (:mod:`.recognize`).
+"""Speech to text, offline: audio in (:mod:`.audio`), PocketSphinx US English out
+(:mod:`.recognize`).
 
 ``transcribe(path_or_bytes) -> str`` is what commands call to turn a spoken prompt into text
 (``painterly listen``, ``stylize --voice``, ``paint --voice``).

@@ -54,7 +54,9 @@ class AudioLimits:
     """Input limits, checked from the header before any sample is decoded."""
 
     max_seconds: float = 60.0  # a spoken prompt takes seconds; an hour-long header is a bomb
-    max_bytes: int = 100 * 1024 * 1024  # 60 s of 8-channel 96 kHz float32 is ~184 MB; 100 MB is ample for speech
+    max_bytes: int = (
+        100 * 1024 * 1024
+    )  # 60 s of 8-channel 96 kHz float32 is ~184 MB; 100 MB is ample for speech
     min_sample_rate: int = 4_000  # below telephone band nothing intelligible survives
     max_sample_rate: int = 384_000  # the highest rate audio interfaces ship with
     max_channels: int = 32  # more than any real microphone array file; refuses absurd headers
@@ -78,7 +80,9 @@ def _read_source(src: AudioSource, limits: AudioLimits) -> tuple[bytes, str]:
     if isinstance(src, (bytes, bytearray, memoryview)):
         data, label = bytes(src), "<bytes>"
         if len(data) > limits.max_bytes:
-            raise AudioLimitError(f"{label}: {len(data)} bytes; at most {limits.max_bytes} accepted")
+            raise AudioLimitError(
+                f"{label}: {len(data)} bytes; at most {limits.max_bytes} accepted"
+            )
     elif isinstance(src, (str, os.PathLike)):
         path = Path(src)
         label = str(path)
@@ -88,7 +92,9 @@ def _read_source(src: AudioSource, limits: AudioLimits) -> tuple[bytes, str]:
             raise AudioError(f"{label}: not a regular file")
         size = path.stat().st_size
         if size > limits.max_bytes:
-            raise AudioLimitError(f"{label}: file is {size} bytes; at most {limits.max_bytes} accepted")
+            raise AudioLimitError(
+                f"{label}: file is {size} bytes; at most {limits.max_bytes} accepted"
+            )
         data = path.read_bytes()
     elif hasattr(src, "read"):
         label = str(getattr(src, "name", "<stream>"))
@@ -100,7 +106,8 @@ def _read_source(src: AudioSource, limits: AudioLimits) -> tuple[bytes, str]:
         data = bytes(data)
     else:
         raise AudioError(
-            f"cannot read audio from {type(src).__name__}; accepted: path, bytes, binary file object"
+            f"cannot read audio from {type(src).__name__}; "
+            "accepted: path, bytes, binary file object"
         )
     if not data:
         raise AudioError(f"{label}: empty file (0 bytes)")
@@ -135,7 +142,9 @@ def _check_header(info, label: str, limits: AudioLimits) -> None:
             f"{limits.min_sample_rate}..{limits.max_sample_rate} Hz"
         )
     if not 1 <= info.channels <= limits.max_channels:
-        raise AudioLimitError(f"{label}: {info.channels} channels; 1..{limits.max_channels} accepted")
+        raise AudioLimitError(
+            f"{label}: {info.channels} channels; 1..{limits.max_channels} accepted"
+        )
     seconds = info.frames / info.samplerate
     if seconds > limits.max_seconds:
         raise AudioLimitError(
@@ -217,11 +226,15 @@ def load_audio(
     except (RuntimeError, ValueError, TypeError, OSError, MemoryError) as e:
         raise AudioError(f"{label}: cannot decode audio ({e})") from None
     if len(frames) > cap:  # length unknown or understated in the header
-        raise AudioLimitError(f"{label}: longer than {limits.max_seconds:g} s (configurable with max_seconds)")
+        raise AudioLimitError(
+            f"{label}: longer than {limits.max_seconds:g} s (configurable with max_seconds)"
+        )
     if len(frames) == 0:
         raise AudioError(f"{label}: contains no audio samples")
     if 0 < expected < 2**62 and len(frames) < expected:
-        raise AudioError(f"{label}: truncated audio: header declares {expected} frames, {len(frames)} decoded")
+        raise AudioError(
+            f"{label}: truncated audio: header declares {expected} frames, {len(frames)} decoded"
+        )
     mono = frames.mean(axis=1, dtype=np.float64).astype(np.float32)
     mono = np.clip(np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)
     if sample_rate is not None and sample_rate != rate:

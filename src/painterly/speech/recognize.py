@@ -63,8 +63,8 @@ class _Recognizer:
     """One PocketSphinx decoder holding both searches. Decoders are stateful: one lock each."""
 
     def __init__(self) -> None:
-        import tempfile
         import os
+        import tempfile
 
         from painterly.speech.vocabulary import COMMON_WORDS, build_arpa, corpus, style_phrases
 
@@ -98,7 +98,9 @@ class _Recognizer:
         text = " ".join(_strip_variant(s.word) for s in words)
         return text, float(sum(min(1.0, s.prob) for s in words) / len(words))
 
-    def decode(self, pcm: bytes, vocabulary: str, min_confidence: float) -> tuple[str, str, float, tuple]:
+    def decode(
+        self, pcm: bytes, vocabulary: str, min_confidence: float
+    ) -> tuple[str, str, float, tuple]:
         with self.lock:
             cands = []
             if vocabulary in ("auto", "style"):
@@ -146,11 +148,15 @@ def recognize(
     :class:`~painterly.errors.MissingExtraError` when the ``speech`` extra is not installed.
     """
     if config.vocabulary not in VOCABULARIES:
-        raise InputError(f"unknown vocabulary {config.vocabulary!r}; valid: {', '.join(VOCABULARIES)}")
+        raise InputError(
+            f"unknown vocabulary {config.vocabulary!r}; valid: {', '.join(VOCABULARIES)}"
+        )
     if isinstance(audio, np.ndarray):
         samples = np.asarray(audio, dtype=np.float32)
         if samples.ndim != 1 or samples.size == 0:
-            raise InputError(f"audio array must be 1-D 16 kHz mono and non-empty; got shape {samples.shape}")
+            raise InputError(
+                f"audio array must be 1-D 16 kHz mono and non-empty; got shape {samples.shape}"
+            )
         if samples.size > limits.max_seconds * SAMPLE_RATE:
             from painterly.speech.audio import AudioLimitError
 

@@ -18,6 +18,8 @@ import io
 import itertools
 import re
 
+# Word lists read better packed than one per line.
+# fmt: off
 # Painting media and styles people say when asking for a look. Multi-word terms stay together
 # so the trigram model learns them as units ("oil painting", "stained glass").
 STYLE_TERMS = (
@@ -95,6 +97,7 @@ TEMPLATES = (
     "make it {a}", "make it {a} and {a}", "make the colors {a}", "make it more {a}",
     "make it look {a}", "{a} and {a}", "something {a}", "a {a} and {a} {s}",
 )
+# fmt: on
 
 
 def style_phrases(styles=None) -> list[str]:
@@ -137,17 +140,22 @@ def corpus(extra_styles: list[str] | None = None) -> list[str]:
             continue
         # enough fillings that the longest slot list is covered once in this template
         n = max(len(slots[k]) for k in names)
-        cycles = {k: itertools.cycle(slots[k][(t_index * 7) % len(slots[k]):] + slots[k][:(t_index * 7) % len(slots[k])])
-                  for k in set(names)}
+        # each template starts its cycles at a different offset, so fillings pair up differently
+        cycles = {}
+        for k in set(names):
+            start = (t_index * 7) % len(slots[k])
+            cycles[k] = itertools.cycle(slots[k][start:] + slots[k][:start])
         for _ in range(n):
-            values = iter([next(cycles[k]) for k in names])
-            lines.append(re.sub(r"{\w}", lambda m: next(values), template))
+            values = [next(cycles[k]) for k in names]
+            pieces = re.split(r"{\w}", template)
+            lines.append("".join(p + v for p, v in zip(pieces, values + [""])))
     # "a ink drawing" -> "an ink drawing": the model should learn the article people say
     return [re.sub(r"\ba (?=[aeiou])", "an ", normalize_text(x)) for x in lines]
 
 
-def build_arpa(sentences: list[str], *, words: tuple[str, ...] = COMMON_WORDS,
-               discount_mass: float = 0.5) -> str:
+def build_arpa(
+    sentences: list[str], *, words: tuple[str, ...] = COMMON_WORDS, discount_mass: float = 0.5
+) -> str:
     """A trigram ARPA model (pocketsphinx.lm.ArpaBoLM: fixed-discount Katz-style backoff).
 
     ``words`` not in the sentences join as unigrams of count 1 (reachable through backoff).
