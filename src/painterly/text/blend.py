@@ -34,7 +34,7 @@ BLENDABLE = ("neural", "library")  # families whose styles live in a shared, int
 class BlendConfig:
     k: int = 3  # candidates considered: more rarely helps, and each blended style costs a pass
     min_score: float = 0.3  # below this a style is unrelated to the prompt (see Match.score)
-    margin: float = 0.05  # styles this close to the best are as good a reading of the words
+    margin: float = 0.1  # styles this close to the best are as good a reading of the words
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def apply_plan(image: np.ndarray, plan: BlendPlan, *, strength: float = 1.0, see
     """Run ``plan`` on a contract image."""
     check_strength(strength)
     if len(plan.parts) == 1:
-        out = get_style(plan.parts[0][0]).apply(image, strength=strength, seed=seed)
+        out = _style(plan.parts[0][0]).apply(image, strength=strength, seed=seed)
         if progress:
             progress(1, 1)
         return out
@@ -69,6 +69,14 @@ def apply_plan(image: np.ndarray, plan: BlendPlan, *, strength: float = 1.0, see
         return _neural_blend(image, plan, strength=strength, progress=progress)
     except (ImportError, MissingExtraError, UnknownStyleError):
         return _pixel_blend(image, plan, strength=strength, seed=seed, progress=progress)
+
+
+def _style(name: str):
+    """The style registered under exactly ``name`` (an alias of another style must not win)."""
+    from painterly.styles import list_styles
+
+    exact = next((s for s in list_styles() if s.name == name), None)
+    return exact if exact is not None else get_style(name)
 
 
 def _neural_blend(image, plan: BlendPlan, *, strength, progress) -> np.ndarray:
@@ -86,7 +94,7 @@ def _neural_blend(image, plan: BlendPlan, *, strength, progress) -> np.ndarray:
 def _pixel_blend(image, plan: BlendPlan, *, strength, seed, progress) -> np.ndarray:
     acc = np.zeros_like(image)
     for i, (name, w) in enumerate(plan.parts):
-        acc += np.float32(w) * get_style(name).apply(image, strength=strength, seed=seed)
+        acc += np.float32(w) * _style(name).apply(image, strength=strength, seed=seed)
         if progress:
             progress(i + 1, len(plan.parts))
     return np.ascontiguousarray(np.clip(acc, 0.0, 1.0), dtype=np.float32)

