@@ -190,7 +190,7 @@ def test_stylize_voice_uses_the_spoken_words_as_the_prompt(speech, tmp_path, cap
         heard = transcribe(speech[PHRASES[0]])
         with Image.open(out) as im:
             assert im.info.get("painterly:prompt") == heard
-            assert "test-wash" in im.info.get("painterly:styles", "")
+            assert "test-wash" in im.info.get("painterly:styles", "")  # "name:weight"
             assert np.asarray(im).mean() > 150  # the inverted 0.25 grey: the style really ran
     finally:
         unregister("test-wash")

@@ -7,8 +7,7 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import console, expand_inputs, output_paths, progress_bar
-from painterly.errors import PainterlyError
+from painterly.cli._common import console
 
 
 def voice_prompt(recording: Path, *, max_seconds: float = 60.0, vocabulary: str = "auto") -> str:
@@ -71,40 +70,20 @@ def stylize_by_voice(
     strength: float,
     seed: int,
     max_size: int | None,
+    img2img: str | None = None,
 ) -> int:
-    """`stylize --voice`: the spoken words are the prompt for text-to-style."""
-    from painterly.io import load_image, save_image
-    from painterly.text import stylize_from_prompt
+    """`stylize --voice`: the spoken words become the ``--prompt`` (text-to-style)."""
+    from painterly.cli._prompt import stylize_by_prompt
 
     prompt = voice_prompt(recording)
     console.print(f"heard: {prompt!r}")
-    files = expand_inputs(inputs)
-    outs = output_paths(files, output, "voice")
-    failed: list[tuple[Path, str]] = []
-    with progress_bar(len(files), "stylize: voice") as step:
-        for src, dst in zip(files, outs):
-            try:
-                art, matches = stylize_from_prompt(
-                    load_image(src, max_size=max_size), prompt, strength=strength, seed=seed
-                )
-                styles = ",".join(getattr(m, "style_name", str(m)) for m in matches)
-                save_image(
-                    art,
-                    dst,
-                    metadata={
-                        "prompt": prompt,
-                        "styles": styles,
-                        "strength": strength,
-                        "seed": seed,
-                    },
-                )
-            except PainterlyError as e:
-                failed.append((src, str(e)))
-            step()
-    if len(files) == 1 and not failed:
-        console.print(f"wrote {outs[0]}")
-    else:
-        console.print(f"{len(files) - len(failed)} of {len(files)} written to {output}")
-    for src, msg in failed:
-        typer.echo(f"painterly: error: {src}: {msg}", err=True)
-    return 2 if failed else 0
+    return stylize_by_prompt(
+        inputs,
+        output,
+        prompt,
+        strength=strength,
+        seed=seed,
+        max_size=max_size,
+        img2img=img2img,
+        label="voice",
+    )

@@ -37,7 +37,8 @@ def stylize_command(
     if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)
         from painterly.cli.listen_cmd import stylize_by_voice
 
-        return stylize_by_voice(inputs, output, voice, strength=strength, seed=seed, max_size=max_size)
+        return stylize_by_voice(inputs, output, voice, strength=strength, seed=seed,
+                                max_size=max_size, img2img=img2img)
     if prompt is not None or img2img is not None:  # words -> styles (painterly.text)
         from painterly.cli._prompt import stylize_by_prompt
 
