@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from painterly.errors import InputError, ModelMissingError, UnknownNameError
-from painterly.io import ImageSource, load_image, resize_max, save_image
+from painterly.io import ImageSource, load_image, resize_max, save_image, to_image, to_uint8
 
 STYLE_IMAGE_SIDE = 512  # the style network reads a 256 px centre square; 512 leaves room for style_scale
 MAX_TAGS = 32
@@ -118,7 +118,8 @@ def add(
         raise InputError(f"library style {key!r} already exists; remove it first or overwrite it")
     img = load_image(painting)
     # 2. Style image, fingerprint and vector
-    small = resize_max(img, STYLE_IMAGE_SIDE)
+    # quantised as the PNG will store it, so the vector is exactly that of the stored image
+    small = to_image(to_uint8(resize_max(img, STYLE_IMAGE_SIDE)))
     entry = LibraryEntry(
         name=key,
         description=description or f"the user's painting '{key}'",

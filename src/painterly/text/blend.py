@@ -57,25 +57,26 @@ def plan_blend(matches: Sequence[Match], *, margin: float = BlendConfig.margin) 
 
 
 def apply_plan(image: np.ndarray, plan: BlendPlan, *, strength: float = 1.0, seed: int = 0,
-               progress: ProgressFn | None = None) -> np.ndarray:
-    """Run ``plan`` on a contract image."""
+               progress: ProgressFn | None = None, styles=None) -> np.ndarray:
+    """Run ``plan`` on a contract image (``styles``: where to look names up; default the registry)."""
     check_strength(strength)
     if len(plan.parts) == 1:
-        out = _style(plan.parts[0][0]).apply(image, strength=strength, seed=seed)
+        out = _style(plan.parts[0][0], styles).apply(image, strength=strength, seed=seed)
         if progress:
             progress(1, 1)
         return out
     try:
         return _neural_blend(image, plan, strength=strength, progress=progress)
     except (ImportError, MissingExtraError, UnknownStyleError):
-        return _pixel_blend(image, plan, strength=strength, seed=seed, progress=progress)
+        return _pixel_blend(image, plan, strength=strength, seed=seed, progress=progress,
+                            styles=styles)
 
 
-def _style(name: str):
-    """The style registered under exactly ``name`` (an alias of another style must not win)."""
+def _style(name: str, styles=None):
+    """The style named exactly ``name`` (an alias of another style must not win)."""
     from painterly.styles import list_styles
 
-    exact = next((s for s in list_styles() if s.name == name), None)
+    exact = next((s for s in (list_styles() if styles is None else styles) if s.name == name), None)
     return exact if exact is not None else get_style(name)
 
 
@@ -91,10 +92,10 @@ def _neural_blend(image, plan: BlendPlan, *, strength, progress) -> np.ndarray:
     return neural.transfer(image, styles, strength=strength, progress=progress)
 
 
-def _pixel_blend(image, plan: BlendPlan, *, strength, seed, progress) -> np.ndarray:
+def _pixel_blend(image, plan: BlendPlan, *, strength, seed, progress, styles=None) -> np.ndarray:
     acc = np.zeros_like(image)
     for i, (name, w) in enumerate(plan.parts):
-        acc += np.float32(w) * _style(name).apply(image, strength=strength, seed=seed)
+        acc += np.float32(w) * _style(name, styles).apply(image, strength=strength, seed=seed)
         if progress:
             progress(i + 1, len(plan.parts))
     return np.ascontiguousarray(np.clip(acc, 0.0, 1.0), dtype=np.float32)
@@ -125,7 +126,7 @@ def stylize_from_prompt(
     # 2. Match the words, 3. plan, 4. paint
     matches = choose_styles(prompt, k=config.k, styles=styles, min_score=config.min_score)
     plan = plan_blend(matches, margin=config.margin)
-    return apply_plan(img, plan, strength=strength, seed=seed, progress=progress), matches
+    return apply_plan(img, plan, strength=strength, seed=seed, progress=progress, styles=styles), matches
 
 
 def img2img_from_prompt(image: ImageSource, prompt: str, *, model: str, strength: float = 0.6,
