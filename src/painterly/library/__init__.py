@@ -60,8 +60,15 @@ def as_style(entry: LibraryEntry, folder=None) -> Style:
 
 
 def register_entries(folder=None) -> list[Style]:
-    """Register every library entry as a style (what importing this package does)."""
-    return [register(as_style(e, folder)) for e in list_entries(folder)]
+    """Register every library entry as a style (what importing this package does).
+
+    An entry whose name a built-in style took since it was added is not registered: built-ins
+    keep their names (``painterly library list`` still shows the entry).
+    """
+    from painterly.styles import _REGISTRY
+
+    taken = {n for n, s in _REGISTRY.items() if s.family != "library"}
+    return [register(as_style(e, folder)) for e in list_entries(folder) if e.name not in taken]
 
 
 def add(painting, *, name: str, description: str = "", tags=(), overwrite: bool = False,
