@@ -125,3 +125,15 @@ def test_style_vector_and_transfer_with_neural(home, painting):
     out = get_style("vec").apply(photo, strength=1.0)
     assert out.shape == photo.shape and out.dtype == np.float32
     assert 0.0 <= out.min() and out.max() <= 1.0 and np.abs(out - photo).mean() > 0.02
+
+
+def test_an_entry_never_shadows_a_builtin_registered_later(home, painting):
+    library.add(painting, name="zz-later")
+    unregister("zz-later")
+    register(Style("zz-later", "filter", "a built-in that arrived later", lambda im, **_: im))
+    try:
+        library.register_entries()
+        assert get_style("zz-later").family == "filter"
+        assert [e.name for e in library.list_entries()] == ["zz-later"]
+    finally:
+        unregister("zz-later")
