@@ -113,3 +113,27 @@ def test_plan_blends_close_styles_of_the_best_family():
     assert plan_blend(ms, margin=0.01).parts == (("a", 1.0),)
     with pytest.raises(InputError):
         plan_blend([])
+
+
+def test_img2img_hook_calls_generation(monkeypatch):
+    import sys
+    import types
+
+    from painterly.text import img2img_from_prompt
+
+    calls = {}
+
+    def generate(prompt, **kw):
+        calls.update(kw, prompt=prompt)
+        return kw["init"][::-1].copy()
+
+    fake = types.ModuleType("painterly.generation")
+    fake.generate = generate
+    monkeypatch.setitem(sys.modules, "painterly.generation", fake)
+    photo = np.random.default_rng(0).random((8, 8, 3)).astype(np.float32)
+    out = img2img_from_prompt(photo, "水墨 landscape", model="tiny", strength=0.5, seed=3)
+    assert calls["prompt"] == "水墨 landscape" and calls["model"] == "tiny"
+    assert calls["strength"] == 0.5 and calls["seed"] == 3
+    np.testing.assert_array_equal(out, photo[::-1])
+    with pytest.raises(InputError):
+        img2img_from_prompt(photo, "", model="tiny")

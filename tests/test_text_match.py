@@ -141,3 +141,13 @@ def test_registered_styles_are_matched_and_unregistered(minilm):
     finally:
         unregister(fake.name)
     assert "zz-quokka-fur" not in {s.name for s in list_styles()}
+
+
+def test_encoding_from_several_threads_matches_sequential(minilm):
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"painting number {i} in soft watercolor" for i in range(8)]
+    expected = [minilm.encode([t])[0] for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda t: minilm.encode([t])[0], texts))
+    np.testing.assert_allclose(np.stack(got), np.stack(expected), atol=1e-5)

@@ -39,6 +39,7 @@ ENCODERS: dict[str, EncoderSpec] = {
 }
 
 _LOCK = threading.Lock()
+_TOKENIZER_LOCK = threading.Lock()
 _LOADED: dict[str, object] = {}
 
 
@@ -123,7 +124,8 @@ def _minilm_encode(enc, texts: list[str]) -> np.ndarray:
     import torch
 
     tok, net = enc
-    batch = tok(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    with _TOKENIZER_LOCK:  # a fast tokenizer shared by threads raises "Already borrowed"
+        batch = tok(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
     with torch.inference_mode():
         states = net(**batch).last_hidden_state
     mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
