@@ -109,6 +109,8 @@ def rank_styles(prompt: str, styles=None, *, config: ScoreConfig = ScoreConfig()
         vecs = _catalog_vectors(entries, "e5")
         q = embed.encode([text], model="e5", query=True)[0]
         sims = vecs["docs"] @ q
+        # centred on the MiniLM scores' mean; with no MiniLM score (no word the lexicon knows),
+        # on 0.4: between unrelated (~0.2) and a clear match (0.6+)
         e5_score = config.e5_gain * (sims - sims.mean()) + (score.mean() if english else 0.4)
         score = (1 - config.e5_weight) * score + config.e5_weight * e5_score if english else e5_score
     hits = _verbatim_hits(text, entries)
