@@ -126,7 +126,7 @@ def rank_styles(prompt: str, styles=None, *, config: ScoreConfig = ScoreConfig()
             sims = tag_sims[i]
             keep = max(config.why_min_sim, float(sims.max()) - config.why_spread)
             why += [_en_words(e)[j] for j in np.argsort(-sims)[:3] if sims[j] >= keep]
-        why = list(dict.fromkeys(why))[:3]
+        why = _dedupe(why)[:3]
         out.append(Match(e.name, round(float(score[i]), 4), tuple(why), e.family))
     return out
 
@@ -149,6 +149,16 @@ def choose_styles(prompt: str, k: int = 3, *, styles=None, min_score: float = 0.
             "describe the look, e.g. 'watercolor', 'oil painting', 'pencil sketch', '水墨'"
         )
     return chosen
+
+
+def _dedupe(words: list[str]) -> list[str]:
+    """First occurrence of each word, 'ukiyo-e' and 'ukiyo e' counting as one."""
+    seen, out = set(), []
+    for w in words:
+        if w.replace("-", " ") not in seen:
+            seen.add(w.replace("-", " "))
+            out.append(w)
+    return out
 
 
 def _en_words(e: CatalogEntry) -> list[str]:
