@@ -28,6 +28,8 @@ def _root(
 
 # Command modules register themselves on `app` when imported.
 from painterly.cli import stylize_cmd, styles_cmd, demo_cmd  # noqa: E402,F401
+from painterly.cli import listen_cmd  # noqa: E402,F401
+from painterly.cli import library_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import console, expand_inputs, output_paths, progress_bar
-from painterly.errors import PainterlyError
+from painterly.errors import InputError, PainterlyError
 from painterly.io import save_image
 from painterly.styles import check_strength, get_style
 from painterly.stylize import stylize
@@ -22,9 +22,30 @@ def stylize_command(
     strength: float = typer.Option(1.0, "--strength", help="0 = the photo, 1 = the full style."),
     max_size: int = typer.Option(None, "--max-size", help="Downscale so the longer side is at most N px."),
     seed: int = typer.Option(0, "--seed", help="Seed for random elements (same seed, same result)."),
+    voice: Path = typer.Option(None, "--voice", help="Recording of a spoken prompt (WAV/FLAC/OGG): "
+                               "its words choose the style, instead of --style."),
+    prompt: str = typer.Option(None, "--prompt", "-p", help="Describe the style in words, any "
+                               "language ('dreamy watercolor', '水墨'): the best-matching styles "
+                               "are chosen and blended, instead of --style."),
+    img2img: str = typer.Option(None, "--img2img", help="With --prompt: repaint with this local "
+                                "diffusion model (image to image) instead of choosing styles."),
 ) -> int:
     """Turn photos into art in the given style."""
     check_strength(strength)
+    if voice is not None and prompt is not None:
+        raise InputError("give --voice or --prompt, not both")
+    if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)
+        from painterly.cli.listen_cmd import stylize_by_voice
+
+        return stylize_by_voice(inputs, output, voice, strength=strength, seed=seed,
+                                max_size=max_size, img2img=img2img)
+    if prompt is not None or img2img is not None:  # words -> styles (painterly.text)
+        from painterly.cli._prompt import stylize_by_prompt
+
+        if prompt is None:
+            raise InputError("--img2img needs --prompt: the words the model paints from")
+        return stylize_by_prompt(inputs, output, prompt, strength=strength, seed=seed,
+                                 max_size=max_size, img2img=img2img)
     files = expand_inputs(inputs)
     spec = get_style(style)  # unknown names fail before any work
     outs = output_paths(files, output, spec.name)
