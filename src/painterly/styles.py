@@ -39,7 +39,7 @@ _ALIASES: dict[str, str] = {}
 _LOCK = threading.Lock()
 _LOADED = False
 #: Modules that register styles when imported. Order is the listing order.
-_PROVIDERS: list[str] = ["painterly.filters"]
+_PROVIDERS: list[str] = ["painterly.filters", "painterly.neural.builtin"]
 
 
 def register(style: Style) -> Style:
