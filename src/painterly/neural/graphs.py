@@ -131,15 +131,15 @@ def split_norm_stats(model: onnx.ModelProto, image_input: str, mode: str) -> onn
     g = model.graph
     names = norm_stat_names(model, image_input)
     if mode == "export":
-        for i, name in enumerate(names):
+        for name in names:
             g.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
         return model
     wanted = set(names)
     keep = [n for n in g.node if n.output[0] not in wanted]
     del g.node[:]
     g.node.extend(keep)
-    for name in names:
-        g.input.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, ["batch", "channels", 1, 1]))
+    for i, name in enumerate(names):  # one symbol per input: channel counts differ by layer
+        g.input.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, [1, f"c{i}", 1, 1]))
     return _prune(model)
 
 
