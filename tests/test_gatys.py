@@ -83,3 +83,17 @@ def test_bad_options_are_typed(photo, kw):
     args = {"iterations": 2, **kw}
     with pytest.raises(InputError):
         stylize_gatys(photo, _painting(), config=CFG, **args)
+
+
+def test_cli_stylize_hq(tmp_path, photo):
+    from painterly.cli import main
+    from painterly.io import load_image, read_metadata, save_image
+
+    src, sty, out = tmp_path / "p.png", tmp_path / "s.png", tmp_path / "o.png"
+    save_image(photo, src)
+    save_image(_painting(), sty)
+    assert main(["stylize-hq", str(src), "--style", str(sty), "-o", str(out), "-n", "2", "--size", "64"]) == 0
+    assert max(load_image(out).shape[:2]) == 64
+    assert read_metadata(out)["method"] == "gatys2016"
+    assert main(["stylize-hq", str(src), "--style", str(sty), "-o", str(out), "-n", "0"]) == 2
+    assert main(["stylize-hq", str(tmp_path / "missing.png"), "--style", str(sty), "-o", str(out)]) == 2
