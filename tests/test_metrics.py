@@ -143,3 +143,16 @@ def test_weights_checked_by_hash_and_loaded_as_tensors_only(tmp_path):
     torch.save({"x": Evil()}, bad)
     with pytest.raises(IntegrityError):
         E.load_state_dict(bad, None)
+
+
+def test_model_shared_by_metrics_and_gradient_users(photo):
+    """A metric called first (no grad) must not leave a model that breaks gradient users."""
+    torch = pytest.importorskip("torch")
+    from painterly.metrics import efficientnet as E
+
+    E._CACHE.clear()
+    with torch.inference_mode():
+        M.content_distance(photo, photo)
+    x = torch.rand(1, 3, 64, 64, requires_grad=True)
+    E.load_efficientnet_lite0().features(x, ("s2",))["s2"].sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()

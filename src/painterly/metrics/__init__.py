@@ -72,7 +72,7 @@ def content_distance(photo, result, *, max_size: int | None = CONTENT_SIZE) -> f
     from painterly.metrics import perceptual as P
 
     a, b = _image(photo, "photo"), _image(result, "result")
-    with torch.inference_mode():
+    with torch.no_grad():
         tb = P.to_tensor(b)
         size = P.capped_size(*b.shape[:2], max_size)
         tb = P.resize(tb, size)
@@ -92,7 +92,7 @@ def style_distance(painting, result, *, max_size: int | None = STYLE_SIZE) -> fl
     from painterly.metrics import perceptual as P
 
     a, b = _image(painting, "painting"), _image(result, "result")
-    with torch.inference_mode():
+    with torch.no_grad():
         ga, gb = (
             P.grams(P.features(P.resize(P.to_tensor(x), P.capped_size(*x.shape[:2], max_size)),
                                P.STYLE_LAYERS))
@@ -131,7 +131,7 @@ def classify(image, *, top: int = 5) -> list[tuple[int, float]]:
     h, w = img.shape[:2]
     s = min(h, w)
     img = img[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
-    with torch.inference_mode():
+    with torch.no_grad():
         probs = load_efficientnet_lite0()(P.resize(P.to_tensor(img), (224, 224))).softmax(-1)[0]
         p, i = probs.topk(top)
     return [(int(k), float(v)) for k, v in zip(i, p)]

@@ -207,8 +207,11 @@ def load_efficientnet_lite0(path: str | Path | None = None) -> EfficientNetLite0
         if key not in _CACHE:
             src = Path(path) if path else weights_path()
             state = load_state_dict(src, None if path else WEIGHTS["efficientnet-lite0"].sha256)
-            model = EfficientNetLite0()
-            model.load_state_dict(state, strict=True)
+            # Built outside inference mode even when the first caller is inside one: inference
+            # tensors as weights would break a later caller that needs gradients (Gatys).
+            with torch.inference_mode(False):
+                model = EfficientNetLite0()
+                model.load_state_dict(state, strict=True)
             model.eval().requires_grad_(False)
             _CACHE[key] = model
         return _CACHE[key]
