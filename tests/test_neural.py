@@ -310,3 +310,29 @@ def test_cli_style_path_blend_and_errors(tmp_path, painting, capsys):
     assert main(["stylize", str(photo_path), "--style", "crimson", "--tile", "64", "-o", str(out)]) == 0
     assert main(["stylize", str(photo_path), "--style", "no-such", "-o", str(out)]) == 2
     assert "crimson" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model", ["arbitrary_transform", "multistyle26"])
+def test_speed_rewrites_are_exact(model):
+    """Space-to-depth and sub-pixel rewrites change the arithmetic layout, not the result."""
+    import onnx
+    import onnxruntime as ort
+
+    from painterly.neural import graphs
+
+    m = onnx.load(str(model_path(model)))
+    if model == "arbitrary_transform":
+        m = graphs.free_spatial_dims(graphs.dequantize(m), "content_image", (1, 2))
+        x = _photo(72, 104)[None]
+        feeds = {"content_image": x,
+                 "mobilenet_conv/Conv/BiasAdd": np.linspace(-1, 1, 100, dtype=np.float32).reshape(1, 1, 1, 100)}
+    else:
+        x = np.ascontiguousarray(_photo(72, 104).transpose(2, 0, 1)[None])
+        feeds = {"image": x, "style_weights": np.full(26, 1 / 26, np.float32)}
+    fast = graphs.subpixel_upsample_convs(graphs.space_to_depth_convs(m))
+    ops = {n.op_type for n in fast.graph.node}
+    assert "SpaceToDepth" in ops and "DepthToSpace" in ops
+    if model == "arbitrary_transform":
+        assert sum(n.op_type == "Resize" for n in fast.graph.node) == 1  # only the 1x no-op left
+    run = lambda mm: ort.InferenceSession(mm.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)[0]  # noqa: E731
+    assert np.abs(run(fast) - run(m)).max() < 1e-3

@@ -165,3 +165,154 @@ def _prune(model: onnx.ModelProto) -> onnx.ModelProto:
     del g.initializer[:]
     g.initializer.extend(inits)
     return model
+
+
+def s2d_kernel(w: np.ndarray) -> np.ndarray:
+    """Weights of a stride-1 KxK conv rewritten for its 2x2 space-to-depth form.
+
+    ``y = conv_K(x)`` equals ``DepthToSpace(conv_K'(SpaceToDepth(x)))`` with K' = K//2 + 1,
+    4x the input and output channels (ONNX channel orders: SpaceToDepth (p, q, c), DepthToSpace
+    DCR (a, b, o)) and a quarter of the positions.
+    """
+    cout, cin, k, _ = w.shape
+    kk = k // 2 + 1
+    out = np.zeros((4 * cout, 4 * cin, kk, kk), np.float32)
+    for a in range(2):
+        for b in range(2):
+            for p in range(2):
+                for q in range(2):
+                    for u in range(kk):
+                        for v in range(kk):
+                            su, sv = 2 * u + p - a, 2 * v + q - b
+                            if 0 <= su < k and 0 <= sv < k:
+                                out[(a * 2 + b) * cout:(a * 2 + b + 1) * cout,
+                                    (p * 2 + q) * cin:(p * 2 + q + 1) * cin, u, v] = w[:, :, su, sv]
+    return out
+
+
+def space_to_depth_convs(model: onnx.ModelProto, kernel: int = 9, max_out: int = 8,
+                         max_in: int = 4) -> onnx.ModelProto:
+    """Run large stride-1 convs with few channels as 2x2 space-to-depth convs.
+
+    Why: onnxruntime's blocked (NCHWc) convolution computes 8 or 16 channels at a time, so a 9x9
+    conv to 3 output channels (or from 3 input channels) at full resolution wastes most of its
+    arithmetic. In space-to-depth form the same conv has 4x the channels at a quarter of the
+    positions (exactly equal result). Inputs must have even height and width.
+    """
+    model = _copy(model)
+    g = model.graph
+    consts = {i.name: i for i in g.initializer}
+    nodes = []
+    for n in g.node:
+        attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+        w = consts.get(n.input[1]) if n.op_type == "Conv" and len(n.input) > 1 else None
+        ok = (w is not None and list(attrs.get("kernel_shape", [])) == [kernel, kernel]
+              and list(attrs.get("strides", [1, 1])) == [1, 1] and attrs.get("group", 1) == 1
+              and not any(attrs.get("pads", [0, 0, 0, 0])) and "auto_pad" not in attrs
+              and list(attrs.get("dilations", [1, 1])) == [1, 1])
+        if ok:
+            wa = numpy_helper.to_array(w)
+            ok = wa.shape[0] <= max_out or wa.shape[1] <= max_in
+        if not ok:
+            nodes.append(n)
+            continue
+        name = n.output[0]
+        w2 = numpy_helper.from_array(s2d_kernel(wa), f"{name}__s2d_w")
+        inputs = [f"{name}__s2d_in", w2.name]
+        g.initializer.append(w2)
+        if len(n.input) > 2 and n.input[2]:
+            b = numpy_helper.to_array(consts[n.input[2]]).astype(np.float32)
+            g.initializer.append(numpy_helper.from_array(np.tile(b, 4), f"{name}__s2d_b"))
+            inputs.append(f"{name}__s2d_b")
+        nodes.append(helper.make_node("SpaceToDepth", [n.input[0]], [inputs[0]], blocksize=2))
+        nodes.append(helper.make_node("Conv", inputs, [f"{name}__s2d_out"],
+                                      kernel_shape=[kernel // 2 + 1] * 2))
+        nodes.append(helper.make_node("DepthToSpace", [f"{name}__s2d_out"], [name], blocksize=2,
+                                      mode="DCR"))
+    del g.node[:]
+    g.node.extend(nodes)
+    return _prune(model)
+
+
+# phase a (0: even output rows, 1: odd) -> for each 3x3 tap u, the low-resolution tap it lands on
+_SUBPIXEL_TAP = {0: (0, 1, 1), 1: (1, 1, 2)}
+
+
+def subpixel_kernel(w: np.ndarray) -> np.ndarray:
+    """Weights of ``conv3x3(reflect_pad1(upsample_nearest2x(x)))`` as a low-resolution
+    ``conv3x3(edge_pad1(x))`` with 4x the output channels (DepthToSpace DCR order)."""
+    cout, cin = w.shape[:2]
+    out = np.zeros((4 * cout, cin, 3, 3), np.float32)
+    for a in range(2):
+        for b in range(2):
+            blk = out[(a * 2 + b) * cout:(a * 2 + b + 1) * cout]
+            for u in range(3):
+                for v in range(3):
+                    blk[:, :, _SUBPIXEL_TAP[a][u], _SUBPIXEL_TAP[b][v]] += w[:, :, u, v]
+    return out
+
+
+def subpixel_upsample_convs(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Rewrite nearest-2x Resize -> reflect Pad 1 -> Conv 3x3 as a low-resolution sub-pixel conv.
+
+    Why: the upsampled tensor and its padded copy are the largest in the network; computing the
+    four output phases at low resolution and interleaving them (DepthToSpace) gives the exact
+    same result without materialising either (Shi et al. 2016 sub-pixel convolution).
+    """
+    model = _copy(model)
+    g = model.graph
+    consts = _consts(g)
+    inits = {i.name: i for i in g.initializer}
+    producer = {o: n for n in g.node for o in n.output}
+    users: dict[str, int] = {}
+    for n in g.node:
+        for i in n.input:
+            users[i] = users.get(i, 0) + 1
+    drop, nodes = set(), []
+    for n in g.node:
+        if n.op_type != "Conv" or n.input[1] not in inits:
+            continue
+        pad = producer.get(n.input[0])
+        rz = producer.get(pad.input[0]) if pad is not None and pad.op_type == "Pad" else None
+        if rz is None or rz.op_type != "Resize":
+            continue
+        attrs = {a.name: helper.get_attribute_value(a) for a in rz.attribute}
+        pattrs = {a.name: helper.get_attribute_value(a) for a in pad.attribute}
+        cattrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+        scales = consts.get(rz.input[2]) if len(rz.input) > 2 else None
+        pads = consts.get(pad.input[1])
+        if not (attrs.get("mode") == b"nearest" and scales is not None
+                and scales.tolist() == [1.0, 1.0, 2.0, 2.0]
+                and attrs.get("coordinate_transformation_mode") == b"asymmetric"
+                and attrs.get("nearest_mode", b"round_prefer_floor") == b"floor"
+                and pattrs.get("mode") == b"reflect" and pads is not None
+                and pads.tolist() == [0, 0, 1, 1, 0, 0, 1, 1]
+                and list(cattrs.get("kernel_shape", [])) == [3, 3]
+                and list(cattrs.get("strides", [1, 1])) == [1, 1] and cattrs.get("group", 1) == 1
+                and not any(cattrs.get("pads", [0, 0, 0, 0]))
+                and users.get(rz.output[0]) == 1 and users.get(pad.output[0]) == 1):
+            continue
+        name = n.output[0]
+        w = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
+        g.initializer.append(numpy_helper.from_array(subpixel_kernel(w), f"{name}__sp_w"))
+        g.initializer.append(numpy_helper.from_array(pads, f"{name}__sp_pads"))
+        conv_in = [f"{name}__sp_pad", f"{name}__sp_w"]
+        if len(n.input) > 2 and n.input[2]:
+            b = numpy_helper.to_array(inits[n.input[2]]).astype(np.float32)
+            g.initializer.append(numpy_helper.from_array(np.tile(b, 4), f"{name}__sp_b"))
+            conv_in.append(f"{name}__sp_b")
+        drop.update([id(rz), id(pad)])
+        nodes.append((id(n), [
+            helper.make_node("Pad", [rz.input[0], f"{name}__sp_pads"], [conv_in[0]], mode="edge"),
+            helper.make_node("Conv", conv_in, [f"{name}__sp_out"], kernel_shape=[3, 3]),
+            helper.make_node("DepthToSpace", [f"{name}__sp_out"], [name], blocksize=2, mode="DCR"),
+        ]))
+    replace = dict(nodes)
+    out = []
+    for n in g.node:
+        if id(n) in drop:
+            continue
+        out.extend(replace.get(id(n), [n]))
+    del g.node[:]
+    g.node.extend(out)
+    return _prune(model)
