@@ -330,6 +330,9 @@ def test_speed_rewrites_are_exact(model):
         x = np.ascontiguousarray(_photo(72, 104).transpose(2, 0, 1)[None])
         feeds = {"image": x, "style_weights": np.full(26, 1 / 26, np.float32)}
     fast = graphs.subpixel_upsample_convs(graphs.space_to_depth_convs(m))
+    if model == "multistyle26":
+        fast = graphs.fuse_instance_norms(fast)
+        assert sum(n.op_type == "InstanceNormalization" for n in fast.graph.node) == 18
     ops = {n.op_type for n in fast.graph.node}
     assert "SpaceToDepth" in ops and "DepthToSpace" in ops
     if model == "arbitrary_transform":
