@@ -339,3 +339,11 @@ def test_speed_rewrites_are_exact(model):
         assert sum(n.op_type == "Resize" for n in fast.graph.node) == 1  # only the 1x no-op left
     run = lambda mm: ort.InferenceSession(mm.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)[0]  # noqa: E731
     assert np.abs(run(fast) - run(m)).max() < 1e-3
+
+
+def test_style_embedding_cache_returns_independent_copies(painting):
+    a = neural.style_embedding(painting)
+    a[:] = 0.0  # the caller's copy; the cache must not change
+    b = neural.style_embedding(painting)
+    assert np.abs(b).sum() > 0
+    assert np.abs(neural.style_embedding(painting, style_scale=2.0) - b).max() > 1e-3

@@ -10,7 +10,9 @@ parameters and strength blends pixels. Both run at the photo's own resolution, t
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +27,8 @@ from painterly.neural.tiling import TileConfig, run_tiled
 from painterly.styles import blend, check_strength
 
 STYLE_SIZE = 256  # the style-prediction network was trained on 256x256 style images
+_EMBED_CACHE: dict[tuple[bytes, str], np.ndarray] = {}  # insertion-ordered: oldest evicted first
+_CACHE_LOCK = threading.Lock()
 StyleItem = ImageSource  # a built-in style name, a path to any image, or an image
 StylesArg = StyleItem | tuple | Iterable | Mapping
 
@@ -150,7 +154,18 @@ def style_embedding(image: ImageSource, *, style_scale: float = 1.0,
 
     Returns float32 (100,). Images of any size and mode; the centre square is used."""
     img = _as_image(image)
-    return networks.predict_style(style_input(img, _check_scale(style_scale)), precision=precision)
+    view = style_input(img, _check_scale(style_scale))
+    # a batch re-uses one style for many photos: cache vectors by the predictor's input content
+    key = (hashlib.blake2b(view.tobytes(), digest_size=16).digest(), precision)
+    with _CACHE_LOCK:
+        vec = _EMBED_CACHE.get(key)
+    if vec is None:
+        vec = networks.predict_style(view, precision=precision)
+        with _CACHE_LOCK:
+            if len(_EMBED_CACHE) >= 64:
+                _EMBED_CACHE.pop(next(iter(_EMBED_CACHE)))
+            _EMBED_CACHE[key] = vec
+    return vec.copy()
 
 
 def _tile_cfg(tile: int | None, shape: tuple[int, int]) -> TileConfig | None:
@@ -229,12 +244,12 @@ def transfer(
         vec = np.asarray(vec, np.float32)
         out = _run(photo, lambda x, st: networks.arbitrary(x, vec, precision=precision, stats=st),
                    tile, progress)
-    # 3. colour and strength
+    # 3. colour and strength (both networks end in a sigmoid: already in [0, 1])
     if preserve_color:
         out = _preserve_color(out, photo)
     if resolved[0].builtin is not None:
         out = blend(photo, out, strength)
-    return np.ascontiguousarray(np.clip(out, 0.0, 1.0), dtype=np.float32)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def _resize(img: np.ndarray, w: int, h: int) -> np.ndarray:
