@@ -347,3 +347,15 @@ def test_style_embedding_cache_returns_independent_copies(painting):
     b = neural.style_embedding(painting)
     assert np.abs(b).sum() > 0
     assert np.abs(neural.style_embedding(painting, style_scale=2.0) - b).max() > 1e-3
+
+
+def test_concurrent_requests_share_sessions(photo, painting):
+    """One cached session per graph serves several threads; results equal the serial ones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(painting, 1.0), ("crimson", 1.0), (painting, 0.5), ("ink-brush", 0.7)]
+    serial = [neural.transfer(photo, s, strength=k) for s, k in jobs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lambda job: neural.transfer(photo, job[0], strength=job[1]), jobs))
+    for a, b in zip(serial, parallel):
+        assert np.abs(a - b).max() < 1e-5
