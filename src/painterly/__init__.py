@@ -19,6 +19,7 @@ from painterly.errors import (
 from painterly.io import Limits, load_image, save_image
 from painterly.styles import Style, get_style, list_styles
 from painterly.stylize import stylize
+from painterly.neural import style_embedding
 
 __version__ = "0.1.0"
 
@@ -35,5 +36,6 @@ __all__ = [
     "list_styles",
     "load_image",
     "save_image",
+    "style_embedding",
     "stylize",
 ]

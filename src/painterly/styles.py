@@ -12,6 +12,7 @@ providers that need model files load them lazily inside ``apply``.
 from __future__ import annotations
 
 import importlib
+import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ _ALIASES: dict[str, str] = {}
 _LOCK = threading.Lock()
 _LOADED = False
 #: Modules that register styles when imported. Order is the listing order.
-_PROVIDERS: list[str] = ["painterly.filters", "painterly.library"]
+_PROVIDERS: list[str] = ["painterly.filters", "painterly.neural.builtin", "painterly.library"]
 
 
 def register(style: Style) -> Style:
@@ -121,8 +122,18 @@ def filter_style(
 ) -> Style:
     """Register a model-free filter ``fn(image, *, seed, **options)``; strength blends pixels."""
 
+    params = inspect.signature(fn).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    accepted = sorted(k for k, p in params.items() if p.kind is p.KEYWORD_ONLY and k != "seed")
+
     def apply(image: np.ndarray, *, strength: float = 1.0, seed: int = 0, **options) -> np.ndarray:
         check_strength(strength)
+        unknown = sorted(set(options) - set(accepted))
+        if unknown and not takes_any:
+            raise InputError(
+                f"style {name!r} does not take option(s) {', '.join(unknown)}; "
+                f"it takes: {', '.join(accepted) or 'no options'}"
+            )
         if strength == 0.0:
             return image.copy()
         return blend(image, fn(image, seed=seed, **options), strength)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -14,7 +15,7 @@ ProgressFn = Callable[[int, int], None]  # (done, total)
 
 def stylize(
     image: ImageSource,
-    style: str = "cartoon",
+    style="cartoon",
     *,
     strength: float = 1.0,
     seed: int = 0,
@@ -26,8 +27,10 @@ def stylize(
     Parameters
     ----------
     image : path, bytes, file object, PIL image or array (see :func:`painterly.io.load_image`)
-    style : str
-        A style name from :func:`painterly.list_styles` (``painterly styles`` on the CLI).
+    style : str, path, image or blend
+        A style name from :func:`painterly.list_styles` (``painterly styles`` on the CLI), or
+        (see :func:`painterly.neural.transfer`) the path of any painting to use as the style,
+        or a blend such as ``[("starry.jpg", 0.7), ("wave.jpg", 0.3)]``.
     strength : float in [0, 1]
         0 returns the photo, 1 the full style.
     seed : int
@@ -42,10 +45,15 @@ def stylize(
     numpy.ndarray, float32 (H, W, 3) in [0, 1].
     """
     check_strength(strength)
-    spec = get_style(style)
+    # a painting's path, an image, or a weighted blend goes to neural arbitrary-style transfer
+    spec = get_style(style) if isinstance(style, str) and not os.path.isfile(style) else None
     img = image if _is_contract(image) else load_image(image)
     if max_size is not None:
         img = resize_max(img, max_size)
+    if spec is None:
+        from painterly.neural import transfer
+
+        return transfer(img, style, strength=strength, **options)
     out = spec.apply(img, strength=strength, seed=seed, **options)
     assert out.shape == img.shape and out.dtype == np.float32, f"{spec.name} broke the contract"
     return out

@@ -30,6 +30,7 @@ def _root(
 from painterly.cli import stylize_cmd, styles_cmd, demo_cmd  # noqa: E402,F401
 from painterly.cli import listen_cmd  # noqa: E402,F401
 from painterly.cli import library_cmd  # noqa: E402,F401
+from painterly.cli import stylize_hq_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

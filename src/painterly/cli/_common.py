@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from painterly.errors import InputError
+from painterly.errors import InputError, PainterlyError
 from painterly.io import ALLOWED_FORMATS, OUTPUT_FORMATS, output_format
 
 console = Console(stderr=True)
@@ -64,3 +66,37 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[..., None]]:
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n=1: bar.advance(task, n)
+
+
+def run_batch(
+    files: list[Path],
+    outs: list[Path],
+    output: Path,
+    label: str,
+    paint: Callable[[Path], tuple[np.ndarray, dict]],
+) -> int:
+    """Paint every file with ``paint(src) -> (image, metadata)`` and save it, with a progress bar.
+
+    Bad files do not stop the batch: they are reported at the end, one line each, and the
+    exit code is 2. Returns the exit code.
+    """
+    from painterly.io import save_image
+
+    failed: list[tuple[Path, str]] = []
+    with progress_bar(len(files), label) as step:
+        for src, dst in zip(files, outs):
+            try:
+                art, meta = paint(src)
+                save_image(art, dst, metadata=meta)
+            except PainterlyError as e:
+                failed.append((src, str(e)))
+            step()
+    if len(files) == 1:
+        if not failed:
+            console.print(f"wrote {outs[0]}")
+    else:
+        console.print(f"{len(files) - len(failed)} of {len(files)} written to {output}")
+    for src, msg in failed:
+        typer.echo(f"painterly: error: {msg}" if str(src) in msg else f"painterly: error: {src}: {msg}",
+                   err=True)
+    return 2 if failed else 0

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import typer
 from rich.table import Table
 
-from painterly.cli._common import console, expand_inputs, output_paths, progress_bar
-from painterly.errors import PainterlyError
+from painterly.cli._common import console, expand_inputs, output_paths, run_batch
 
 
 def print_matches(prompt: str, matches: Sequence, plan=None) -> None:
@@ -37,7 +35,7 @@ def stylize_by_prompt(
     max_size: int | None, img2img: str | None = None, label: str = "prompt",
 ) -> int:
     """Stylise every input with the styles ``prompt`` describes (or repaint with ``img2img``)."""
-    from painterly.io import load_image, save_image
+    from painterly.io import load_image
     from painterly.text import choose_styles, img2img_from_prompt, plan_blend
     from painterly.text.blend import BlendConfig, apply_plan
 
@@ -49,25 +47,14 @@ def stylize_by_prompt(
         matches = choose_styles(prompt, k=cfg.k, min_score=cfg.min_score)
         plan = plan_blend(matches, margin=cfg.margin)
         print_matches(prompt, matches, plan)
-    failed: list[tuple[Path, str]] = []
-    with progress_bar(len(files), f"stylize: {label}") as step:
-        for src, dst in zip(files, outs):
-            try:
-                img = load_image(src, max_size=max_size)
-                if plan is None:
-                    art = img2img_from_prompt(img, prompt, model=img2img, strength=strength, seed=seed)
-                    meta = {"prompt": prompt, "img2img": img2img}
-                else:
-                    art = apply_plan(img, plan, strength=strength, seed=seed)
-                    meta = {"prompt": prompt, "styles": ",".join(f"{n}:{w:.3f}" for n, w in plan.parts)}
-                save_image(art, dst, metadata={**meta, "strength": strength, "seed": seed})
-            except PainterlyError as e:
-                failed.append((src, str(e)))
-            step()
-    if len(files) == 1 and not failed:
-        console.print(f"wrote {outs[0]}")
-    else:
-        console.print(f"{len(files) - len(failed)} of {len(files)} written to {output}")
-    for src, msg in failed:
-        typer.echo(f"painterly: error: {src}: {msg}", err=True)
-    return 2 if failed else 0
+    def paint(src: Path):
+        img = load_image(src, max_size=max_size)
+        if plan is None:
+            art = img2img_from_prompt(img, prompt, model=img2img, strength=strength, seed=seed)
+            meta = {"prompt": prompt, "img2img": img2img}
+        else:
+            art = apply_plan(img, plan, strength=strength, seed=seed)
+            meta = {"prompt": prompt, "styles": ",".join(f"{n}:{w:.3f}" for n, w in plan.parts)}
+        return art, {**meta, "strength": strength, "seed": seed}
+
+    return run_batch(files, outs, output, f"stylize: {label}", paint)
