@@ -91,3 +91,11 @@ def test_console_script_exit_code_and_help(tmp_path):
     for cmd in ("stylize", "styles", "demo"):
         h = run(cmd, "--help")
         assert h.returncode == 0 and "Usage" in h.stdout, cmd
+
+
+def test_neural_only_option_on_a_filter_is_a_clear_error(tmp_path, photos, invert_style, capsys):
+    code = main(["stylize", str(photos / "a.png"), "-o", str(tmp_path / "o.png"),
+                 "--style", invert_style, "--preserve-color"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "does not take option(s) preserve_color" in err and "Traceback" not in err
