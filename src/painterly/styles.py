@@ -44,8 +44,13 @@ _PROVIDERS: list[str] = ["painterly.filters", "painterly.neural.builtin", "paint
 
 
 def register(style: Style) -> Style:
-    """Add a style (or replace one of the same name)."""
+    """Add a style (or replace one of the same name). A name may not shadow another's alias."""
     with _LOCK:
+        taken = [n for n in (style.name, *style.aliases)
+                 if _ALIASES.get(n, style.name) != style.name
+                 or (n in _REGISTRY and n != style.name)]
+        if taken:
+            raise ValueError(f"style {style.name!r}: name or alias {taken} already names another style")
         _REGISTRY[style.name] = style
         for alias in style.aliases:
             _ALIASES[alias] = style.name

@@ -31,7 +31,7 @@ BUILTINS: list[tuple[str, str, tuple[str, ...]]] = [
      ("indigo", "dark", "spots", "pattern", "night", "靛蓝", "斑点", "夜晚")),
     ("primary-colors", "saturated cobalt blue, yellow and red blocks with strong dark shadows",
      ("primary colours", "bold", "blue", "yellow", "contrast", "三原色", "大胆", "蓝色")),
-    ("colored-pencil", "sketchy teal, magenta and yellow pencil lines on white paper",
+    ("crayon-lines", "sketchy teal, magenta and yellow pencil lines on white paper",
      ("coloured pencil", "sketch", "line art", "white", "彩铅", "素描", "线稿")),
     ("teal-mosaic", "small teal, cream and red tesserae laid like a Roman mosaic",
      ("mosaic", "tiles", "teal", "pattern", "马赛克", "瓷砖", "青色")),
