@@ -1,0 +1,22 @@
+"""Named models: where their weights come from, fetching them, checking them, finding them.
+
+Public API::
+
+    ModelSpec, register_model, get_model, list_models      # the registry
+    resolve(name_or_path) -> Path                          # find the files (never downloads)
+    pull(name, progress=None) -> Path                      # download into the HF cache + verify
+    remove(name)                                           # delete the cached files
+    verify(path) -> {file: sha256}                         # safetensors only, checksums
+
+No weights ship with painterly; missing ones raise :class:`~painterly.errors.ModelMissingError`
+saying how to pull them or point at a local folder.
+"""
+
+from painterly.models.hub import hub_cache_dir, is_available, offline, pull, remove, resolve
+from painterly.models.integrity import sniff, verify
+from painterly.models.registry import ModelSpec, get_model, list_models, register_model, spec_for
+
+__all__ = [
+    "ModelSpec", "register_model", "get_model", "list_models", "spec_for",
+    "resolve", "pull", "remove", "verify", "sniff", "is_available", "offline", "hub_cache_dir",
+]
