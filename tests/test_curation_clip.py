@@ -205,7 +205,8 @@ def test_tiny_clip_rank_agrees_with_score(tiny_clip, photos):
     text = "a photo of a cat"
     singles = [score(p, text, model=tiny_clip) for p in photos]
     ranked = rank(photos, text, model=tiny_clip)
-    assert [r.clip for r in sorted(ranked, key=lambda r: r.index)] == pytest.approx(singles, abs=1e-5)
+    by_input = sorted(ranked, key=lambda r: r.index)
+    assert [r.clip for r in by_input] == pytest.approx(singles, abs=1e-5)
     w = RankConfig().quality_weight
     for r in ranked:
         assert r.score == pytest.approx(r.clip + w * r.quality.total, abs=1e-9)
@@ -217,7 +218,8 @@ def test_tiny_clip_model_is_loaded_once(tiny_clip):
     a, b = load_clip(tiny_clip), load_clip(str(tiny_clip))
     assert a is b
     results = []
-    threads = [threading.Thread(target=lambda: results.append(load_clip(tiny_clip))) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: results.append(load_clip(tiny_clip)))
+               for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:

@@ -181,6 +181,7 @@ def test_accepts_uint8_and_rejects_bad_input(photos):
 
 def test_weights_are_used(photos):
     img = photos["chelsea"]
-    only_colour = QualityConfig(weights={k: (1.0 if k == "colourfulness" else 0.0) for k in COMPONENTS})
+    weights = {k: (1.0 if k == "colourfulness" else 0.0) for k in COMPONENTS}
+    only_colour = QualityConfig(weights=weights)
     q = quality_score(img, config=only_colour)
     assert q.total == pytest.approx(q.colourfulness, rel=1e-6)

@@ -22,6 +22,24 @@ from painterly.stylize import stylize
 
 __version__ = "0.1.0"
 
+# Capabilities imported on first use, so that `import painterly` stays light (never torch).
+_LAZY = {
+    "score": "painterly.curation.rank",
+    "rank": "painterly.curation.rank",
+    "curate": "painterly.curation.rank",
+    "quality_score": "painterly.curation.quality",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'painterly' has no attribute {name!r}")
+
 __all__ = [
     "InputError",
     "LimitError",
@@ -31,9 +49,13 @@ __all__ = [
     "Style",
     "UnknownStyleError",
     "UnsupportedFormatError",
+    "curate",
     "get_style",
     "list_styles",
     "load_image",
+    "quality_score",
+    "rank",
     "save_image",
+    "score",
     "stylize",
 ]

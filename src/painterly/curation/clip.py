@@ -106,7 +106,8 @@ class TransformersClip:
         for start in range(0, len(images), self.config.batch_size):
             pixels = self.pixel_values(images[start : start + self.config.batch_size])
             with torch.no_grad():
-                feats = _features(self.model.get_image_features(pixel_values=pixels.to(self.device)))
+                out = self.model.get_image_features(pixel_values=pixels.to(self.device))
+                feats = _features(out)
             chunks.append(feats.float().cpu().numpy())
         return _normalise_rows(np.concatenate(chunks, axis=0)).astype(np.float32)
 

@@ -182,7 +182,8 @@ def colourfulness_metric(img: np.ndarray) -> float:
 
 def colourfulness(img: np.ndarray, config: QualityConfig = DEFAULT_CONFIG) -> float:
     m = colourfulness_metric(img)
-    return config.colour_floor + (1.0 - config.colour_floor) * (1.0 - math.exp(-m / config.colour_m0))
+    floor = config.colour_floor
+    return floor + (1.0 - floor) * (1.0 - math.exp(-m / config.colour_m0))
 
 
 def flat_fraction(img: np.ndarray, bad: np.ndarray | None = None,
@@ -249,7 +250,8 @@ def quality_score(image: np.ndarray, *, config: QualityConfig = DEFAULT_CONFIG) 
     # Geometric mean; the 1e-4 floor keeps log finite and lets a zero component dominate.
     log_total = sum(weights[k] * math.log(max(parts[k], 1e-4)) for k in COMPONENTS) / wsum
     total = math.exp(log_total)
-    return Quality(total=float(min(1.0, max(0.0, total))), **{k: float(v) for k, v in parts.items()})
+    total = min(1.0, max(0.0, total))
+    return Quality(total=float(total), **{k: float(v) for k, v in parts.items()})
 
 
 __all__ = ["COMPONENTS", "DEFAULT_CONFIG", "Quality", "QualityConfig", "colourfulness_metric",

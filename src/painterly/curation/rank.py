@@ -154,7 +154,8 @@ def curate(
     note = ""
     if text is None or model is None:
         ranked = rank(imgs, None, config=config)
-        note = "no prompt given: ranked by quality only" if text is None else "ranked by quality only"
+        note = ("no prompt given: ranked by quality only" if text is None
+                else "CLIP switched off: ranked by quality only")
     else:
         try:
             ranked = rank(imgs, text, model=model, config=config)

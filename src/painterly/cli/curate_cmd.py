@@ -1,0 +1,96 @@
+"""`painterly curate`: keep the best of many pictures by CLIP score and/or quality score."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from painterly.cli import app
+from painterly.cli._common import console, expand_inputs, progress_bar
+from painterly.errors import InputError, PainterlyError
+from painterly.io import load_image, save_image
+
+# Pictures are scored at this size at most: CLIP sees 224 px, the quality score 512 px.
+SCORE_SIZE = 1024
+
+
+def print_ranking(result, names: list[str]) -> None:
+    """The ranking as a table on stderr, and a line saying which signal decided."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    kept = {r.index for r in result.kept}
+    table = Table(title=f"ranked by {result.signal}", title_justify="left")
+    for col in ("rank", "picture", "clip", "quality", "kept"):
+        table.add_column(col, justify="right" if col in ("rank", "clip", "quality") else "left")
+    for pos, r in enumerate(result.ranked, 1):
+        table.add_row(str(pos), names[r.index], "-" if r.clip is None else f"{r.clip:.3f}",
+                      f"{r.quality.total:.3f}", "yes" if r.index in kept else "")
+    console.print(table)
+    if result.note:
+        console.print(f"[yellow]note:[/] {escape(result.note)}", highlight=False, soft_wrap=True)
+
+
+def write_sheet_and_summary(out: Path, images: list[np.ndarray], result, names: list[str],
+                            **extra) -> tuple[Path, Path]:
+    from painterly.curation.report import curation_sheet, curation_summary
+
+    sheet_path, json_path = out / "contact-sheet.png", out / "ranking.json"
+    save_image(curation_sheet(images, result, names=names), sheet_path,
+               metadata={"signal": result.signal,
+                         **{k: v for k, v in extra.items() if v is not None}})
+    json_path.write_text(json.dumps(curation_summary(result, names, **extra), indent=2) + "\n")
+    return sheet_path, json_path
+
+
+@app.command("curate")
+def curate_command(
+    inputs: list[Path] = typer.Argument(..., help="Pictures or folders of pictures."),
+    output: Path = typer.Option(..., "-o", "--output", help="Folder for the kept pictures, the "
+                                "contact sheet and ranking.json."),
+    prompt: str = typer.Option(None, "--prompt", "-p", help="The text the pictures should match "
+                               "(CLIP). Without it, pictures are ranked by quality only."),
+    keep: int = typer.Option(3, "--keep", "-k", help="How many of the best to keep."),
+    model: str = typer.Option("clip-vit-b-32", "--model", help="CLIP model name or local folder."),
+    no_clip: bool = typer.Option(False, "--no-clip", help="Rank by the quality score only."),
+) -> int:
+    """Rank pictures by how well they match a prompt (CLIP) and by quality; keep the best."""
+    from painterly.curation.rank import check_keep, curate
+
+    if keep < 1:
+        raise InputError(f"--keep must be at least 1, got {keep}")
+    if output.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"}:
+        raise InputError(f"-o must be a folder, not the file name {output.name!r}")
+    files = expand_inputs(inputs)
+    images, names, used, failed = [], [], [], []
+    with progress_bar(len(files), "reading") as step:
+        for f in files:
+            try:
+                images.append(load_image(f, max_size=SCORE_SIZE))
+                names.append(f.name)
+                used.append(f)
+            except PainterlyError as e:
+                failed.append(f"{f}: {e}" if str(f) not in str(e) else str(e))
+            step()
+    for msg in failed:
+        typer.echo(f"painterly: error: {msg}", err=True)
+    if not images:
+        raise InputError("no readable pictures to curate")
+    check_keep(keep, len(images))
+    with console.status(f"scoring {len(images)} pictures"):
+        result = curate(images, prompt, keep=keep, model=None if no_clip else model)
+    print_ranking(result, names)
+
+    output.mkdir(parents=True, exist_ok=True)
+    for pos, r in enumerate(result.kept, 1):  # the files as they were: no re-encoding
+        src = used[r.index]
+        shutil.copyfile(src, output / f"{pos:02d}-{src.name}")
+    sheet, summary = write_sheet_and_summary(output, images, result, names, prompt=prompt)
+    console.print(f"kept {len(result.kept)} of {len(images)} in {output} "
+                  f"(contact sheet {sheet.name}, scores {summary.name})",
+                  highlight=False, soft_wrap=True)
+    return 2 if failed else 0

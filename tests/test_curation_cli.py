@@ -1,0 +1,104 @@
+"""`painterly curate` and the public API names (painterly.score / rank, lazily imported)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from painterly.cli import main
+from painterly.io import load_image, save_image
+from painterly.samples import sample_photo
+
+
+@pytest.fixture()
+def pictures(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("chelsea", "coffee"):
+        img = sample_photo(name)[::2, ::2].copy()
+        save_image(img, folder / f"{name}.png")
+        save_image(cv2.GaussianBlur(img, (0, 0), 3), folder / f"{name}-blur.png")
+    save_image(np.zeros((64, 64, 3), np.float32), folder / "black.png")
+    return folder
+
+
+@pytest.fixture()
+def no_clip(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def test_curate_without_clip_keeps_the_sharp_ones(pictures, tmp_path, no_clip, capsys):
+    out = tmp_path / "out"
+    rc = main(["curate", str(pictures), "-p", "a cat", "--keep", "2", "-o", str(out)])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "quality only" in err and "painterly models pull" in err
+    kept = sorted(p.name for p in out.iterdir() if p.name[:2].isdigit())
+    assert [k[:3] for k in kept] == ["01-", "02-"]
+    assert {k[3:] for k in kept} == {"coffee.png", "chelsea.png"}
+    # Kept files are the inputs, byte for byte.
+    for k in kept:
+        assert (out / k).read_bytes() == (pictures / k[3:]).read_bytes()
+    summary = json.loads((out / "ranking.json").read_text())
+    assert summary["signal"] == "quality" and summary["prompt"] == "a cat"
+    assert [r["rank"] for r in summary["ranking"]] == [1, 2, 3, 4, 5]
+    assert summary["ranking"][-1]["input"] == "black.png"
+    assert sum(r["kept"] for r in summary["ranking"]) == 2
+    sheet = load_image(out / "contact-sheet.png")
+    assert sheet.shape[0] > 300 and sheet.shape[1] > 600
+
+
+def test_curate_bad_keep_and_output(pictures, tmp_path, capsys):
+    assert main(["curate", str(pictures), "--keep", "0", "-o", str(tmp_path / "o")]) == 2
+    assert "--keep" in capsys.readouterr().err
+    assert main(["curate", str(pictures), "-o", str(tmp_path / "o.png")]) == 2
+    assert "folder" in capsys.readouterr().err
+    assert main(["curate", str(tmp_path / "nope"), "-o", str(tmp_path / "o")]) == 2
+
+
+def test_curate_reports_unreadable_files_and_goes_on(pictures, tmp_path, no_clip, capsys):
+    (pictures / "broken.png").write_bytes(b"not a picture")
+    out = tmp_path / "out"
+    rc = main(["curate", str(pictures), "--no-clip", "-k", "1", "-o", str(out)])
+    assert rc == 2  # some input failed
+    assert "broken.png" in capsys.readouterr().err
+    assert len([p for p in out.iterdir() if p.name.startswith("01-")]) == 1
+
+
+def test_curate_with_tiny_clip(pictures, tmp_path, capsys):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from _curation_tiny_clip import build_tiny_clip
+
+    model = build_tiny_clip(tmp_path / "clip")
+    out = tmp_path / "out"
+    rc = main(["curate", str(pictures), "-p", "a cat", "-k", "3", "--model", str(model),
+               "-o", str(out)])
+    assert rc == 0
+    summary = json.loads((out / "ranking.json").read_text())
+    assert summary["signal"] == "clip+quality"
+    assert all(isinstance(r["clip"], float) for r in summary["ranking"])
+    scores = [r["score"] for r in summary["ranking"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_import_painterly_does_not_import_torch():
+    code = ("import sys, painterly; f = painterly.rank; q = painterly.quality_score; "
+            "print('torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_public_names():
+    import painterly
+
+    assert callable(painterly.score) and callable(painterly.rank) and callable(painterly.curate)
+    assert painterly.quality_score(sample_photo("coffee")).total > 0.5
+    with pytest.raises(AttributeError):
+        painterly.no_such_name  # noqa: B018
