@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from painterly.cli import main
+from painterly.errors import InputError
 from painterly.io import load_image, save_image
 from painterly.samples import sample_photo
 
@@ -102,3 +103,34 @@ def test_public_names():
     assert painterly.quality_score(sample_photo("coffee")).total > 0.5
     with pytest.raises(AttributeError):
         painterly.no_such_name  # noqa: B018
+
+
+def test_paint_and_curate_keeps_the_best_seeds(tmp_path, no_clip, capsys):
+    from painterly.cli.curate_cmd import paint_and_curate
+    from painterly.io import read_metadata
+
+    photo = sample_photo("coffee")[::2, ::2].copy()
+    calls = []
+
+    def fake_generate(seed, progress):  # seed 2 is the sharp one, the others blurred
+        calls.append(seed)
+        for i in range(3):
+            progress(i + 1, 3)
+        return photo if seed == 2 else cv2.GaussianBlur(photo, (0, 0), 1 + seed)
+
+    out = tmp_path / "best"
+    rc = paint_and_curate(fake_generate, [0, 1, 2, 3], prompt="coffee", keep=2, output=out,
+                          clip_model="clip-vit-b-32", metadata={"model": "fake"}, steps=3)
+    assert rc == 0 and calls == [0, 1, 2, 3]
+    assert sorted(p.name for p in out.glob("0*.png")) == ["01-seed2.png", "02-seed0.png"]
+    meta = read_metadata(out / "01-seed2.png")
+    assert meta["seed"] == "2" and meta["rank"] == "1" and meta["ranked_by"] == "quality"
+    assert meta["model"] == "fake" and "clip" not in meta
+    summary = json.loads((out / "ranking.json").read_text())
+    assert summary["seeds"] == [0, 1, 2, 3]
+    assert [r["input"] for r in summary["ranking"]] == ["seed2", "seed0", "seed1", "seed3"]
+    assert (out / "contact-sheet.png").exists()
+    assert "quality only" in capsys.readouterr().err
+    with pytest.raises(InputError):
+        paint_and_curate(fake_generate, [0, 1], prompt="x", keep=1, output=tmp_path / "a.png",
+                         clip_model=None, metadata={}, steps=3)

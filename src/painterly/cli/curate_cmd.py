@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import typer
@@ -45,6 +47,56 @@ def write_sheet_and_summary(out: Path, images: list[np.ndarray], result, names: 
                          **{k: v for k, v in extra.items() if v is not None}})
     json_path.write_text(json.dumps(curation_summary(result, names, **extra), indent=2) + "\n")
     return sheet_path, json_path
+
+
+def paint_and_curate(
+    generate_one: Callable[[int, Callable[[int, int], Any]], np.ndarray],
+    seeds: Sequence[int],
+    *,
+    prompt: str,
+    keep: int,
+    output: Path,
+    clip_model: str | None,
+    metadata: dict[str, Any],
+    steps: int,
+    label: str = "paint",
+) -> int:
+    """`painterly paint -n N --keep K`: generate one picture per seed, keep the K best.
+
+    ``generate_one(seed, progress)`` returns a contract image and calls ``progress(done, total)``
+    per denoising step. The kept pictures are written as ``01-seed42.png``... with their seed,
+    rank and scores in the PNG metadata, next to ``contact-sheet.png`` (all candidates, scores
+    in the captions) and ``ranking.json``.
+    """
+    from painterly.curation.rank import check_keep, curate
+
+    if keep < 1:
+        raise InputError(f"--keep must be at least 1, got {keep}")
+    if output.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"}:
+        raise InputError(f"-n/--keep write several files: -o must be a folder, not {output.name!r}")
+    check_keep(keep, len(seeds))
+    images: list[np.ndarray] = []
+    with progress_bar(len(seeds) * steps, f"{label}: {len(seeds)} pictures") as step:
+        for s in seeds:
+            images.append(generate_one(s, lambda done, total: step()))
+    names = [f"seed{s}" for s in seeds]
+    with console.status(f"scoring {len(images)} pictures"):
+        result = curate(images, prompt, keep=keep, model=clip_model)
+    print_ranking(result, names)
+
+    output.mkdir(parents=True, exist_ok=True)
+    for pos, r in enumerate(result.kept, 1):
+        meta = {**metadata, "seed": seeds[r.index], "rank": pos, "ranked_by": result.signal,
+                "quality": round(r.quality.total, 4)}
+        if r.clip is not None:
+            meta["clip"] = round(r.clip, 4)
+        save_image(images[r.index], output / f"{pos:02d}-{names[r.index]}.png", metadata=meta)
+    sheet, summary = write_sheet_and_summary(output, images, result, names, prompt=prompt,
+                                             seeds=list(seeds))
+    console.print(f"kept {len(result.kept)} of {len(images)} in {output} "
+                  f"(contact sheet {sheet.name}, scores {summary.name})",
+                  highlight=False, soft_wrap=True)
+    return 0
 
 
 @app.command("curate")
