@@ -28,6 +28,7 @@ def _root(
 
 # Command modules register themselves on `app` when imported.
 from painterly.cli import stylize_cmd, styles_cmd, demo_cmd  # noqa: E402,F401
+from painterly.cli import models_cmd, paint_cmd  # noqa: E402,F401
 from painterly.cli import curate_cmd  # noqa: E402,F401
 
 

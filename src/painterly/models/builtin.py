@@ -32,7 +32,7 @@ register_model(ModelSpec(
     commercial_use=False,
     description="SD-Turbo (Sauer et al. 2023, adversarial diffusion distillation of SD 2.1): "
                 "one-step 512x512 text to image",
-    defaults={"steps": 1, "guidance": 0.0, "size": (512, 512), "img2img_min_steps": 2},
+    defaults={"steps": 1, "guidance": 0.0, "size": (512, 512)},
 ))
 
 register_model(ModelSpec(
@@ -43,7 +43,7 @@ register_model(ModelSpec(
     licence="OpenRAIL++-M (per the model card; use restrictions apply, commercial use allowed)",
     commercial_use=True,
     description="SDXS-512 (Song et al. 2024): one-step 512x512 text to image with a tiny VAE decoder",
-    defaults={"steps": 1, "guidance": 0.0, "size": (512, 512), "img2img_min_steps": 2},
+    defaults={"steps": 1, "guidance": 0.0, "size": (512, 512)},
 ))
 
 register_model(ModelSpec(
