@@ -76,3 +76,40 @@ def test_cli_paint_img2img_and_bad_size(folder, tmp_path):
     assert rc == 0
     assert main(["paint", "x", "-o", str(tmp_path / "o.png"), "--model", str(folder),
                  "--size", "63x64"]) == 2
+
+
+def test_registered_model_with_lora_is_fused_at_load(folder, tmp_path):
+    """The sd15-lcm recipe on tiny parts: a registered base + LoRA, LCM scheduler, fused once."""
+    pytest.importorskip("peft")
+    from diffusers import StableDiffusionPipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    from painterly.models import ModelSpec, register_model
+    from painterly.models import registry
+
+    with_lora = tiny_model(tmp_path / "l")
+    torch.manual_seed(1)
+    with_lora.unet.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights=False,
+                                          target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    StableDiffusionPipeline.save_lora_weights(tmp_path / "lora", get_peft_model_state_dict(with_lora.unet),
+                                              safe_serialization=True)
+    lora = ModelSpec(name="tiny-lora", kind="lora", local_path=str(tmp_path / "lora"))
+    base = ModelSpec(name="tiny-lcm", kind="diffusion", local_path=str(folder), lora="tiny-lora",
+                     defaults={"steps": 2, "guidance": 1.0, "size": (64, 64), "scheduler": "LCMScheduler"})
+    try:
+        register_model(lora)
+        register_model(base)
+        m = load_pipeline("tiny-lcm", runtime=Runtime(dtype="float32", channels_last=False))
+        assert m.scheduler_class == "LCMScheduler" and type(m.scheduler()).__name__ == "LCMScheduler"
+        fused = generate("a cat", model=m, seed=0)
+        with_lora.scheduler_class, with_lora.defaults = "LCMScheduler", dict(base.defaults)
+        unfused = generate("a cat", model=with_lora, seed=0)
+        plain = load_pipeline(folder, runtime=Runtime(dtype="float32", channels_last=False))
+        plain.scheduler_class = "LCMScheduler"
+        without = generate("a cat", model=plain, seed=0, steps=2, guidance=1.0, size=(64, 64))
+        assert np.allclose(fused, unfused, atol=2e-3)  # fusing = running the adapter
+        assert np.abs(fused - without).max() > 1e-2  # and the LoRA did change the model
+    finally:
+        registry._MODELS.pop("tiny-lora", None)
+        registry._MODELS.pop("tiny-lcm", None)
