@@ -115,7 +115,11 @@ def _prepare(image: np.ndarray, config: QualityConfig) -> tuple[np.ndarray, np.n
         bad = bad.any(axis=2) if bad.ndim == 3 else bad
     else:
         bad = np.zeros(arr.shape[:2], bool)
-    img = to_image(arr)  # validates shape and dtype; NaN -> 0
+    if (arr.dtype == np.float32 and arr.ndim == 3 and arr.shape[2] == 3 and not bad.any()
+            and arr.size and float(arr.min()) >= 0.0 and float(arr.max()) <= 1.0):
+        img = arr  # already the contract: no copy (nothing below writes into it)
+    else:
+        img = to_image(arr)  # validates shape and dtype; NaN -> 0
     img = resize_max(img, config.work_size)
     if bad.any():
         h, w = img.shape[:2]
@@ -174,10 +178,12 @@ def contrast(grey: np.ndarray, config: QualityConfig = DEFAULT_CONFIG) -> float:
 
 def colourfulness_metric(img: np.ndarray) -> float:
     """Hasler & Suesstrunk (2003) colourfulness M on the 0-255 scale (0 for grey pictures)."""
-    rgb = img.astype(np.float64) * 255.0
-    rg = rgb[..., 0] - rgb[..., 1]
-    yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
-    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+    r, g, b = (img[..., i] * np.float32(255.0) for i in range(3))
+    rg = r - g
+    yb = np.float32(0.5) * (r + g) - b
+    std_rg, std_yb = float(rg.std(dtype=np.float64)), float(yb.std(dtype=np.float64))
+    mean_rg, mean_yb = float(rg.mean(dtype=np.float64)), float(yb.mean(dtype=np.float64))
+    return math.hypot(std_rg, std_yb) + 0.3 * math.hypot(mean_rg, mean_yb)
 
 
 def colourfulness(img: np.ndarray, config: QualityConfig = DEFAULT_CONFIG) -> float:
@@ -198,8 +204,12 @@ def flat_fraction(img: np.ndarray, bad: np.ndarray | None = None,
     h, w = img.shape[:2]
     hb, wb = -(-h // b), -(-w // b)  # ceil: edge blocks are padded by repetition
     padded = np.pad(img, ((0, hb * b - h), (0, wb * b - w), (0, 0)), mode="edge")
-    blocks = padded.reshape(hb, b, wb, b, 3)
-    spread = (blocks.max(axis=(1, 3)) - blocks.min(axis=(1, 3))).max(axis=2)
+    # Block max and min in two passes over contiguous axes (rows, then columns): ~10x faster
+    # than one reduction over the strided block axes.
+    rows = padded.reshape(hb, b, wb * b * 3)
+    hi = rows.max(axis=1).reshape(hb, wb, b, 3).max(axis=2)
+    lo = rows.min(axis=1).reshape(hb, wb, b, 3).min(axis=2)
+    spread = (hi - lo).max(axis=2)
     flat = (spread <= config.flat_range).astype(np.uint8)
     broken = np.zeros((hb, wb), bool)
     if bad is not None and bad.any():
