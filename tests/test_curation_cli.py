@@ -134,3 +134,50 @@ def test_paint_and_curate_keeps_the_best_seeds(tmp_path, no_clip, capsys):
     with pytest.raises(InputError):
         paint_and_curate(fake_generate, [0, 1], prompt="x", keep=1, output=tmp_path / "a.png",
                          clip_model=None, metadata={}, steps=3)
+
+
+def test_paint_n_keep_end_to_end(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("torch")
+    pytest.importorskip("diffusers")
+    from _curation_tiny_clip import build_tiny_clip
+    from _tiny_sd import save_folder, tiny_model
+
+    from painterly.generation.model import clear_cache
+    from painterly.io import read_metadata
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    sd = save_folder(tiny_model(tmp_path / "build"), tmp_path / "sd")
+    clip = build_tiny_clip(tmp_path / "clip")
+    out = tmp_path / "best"
+    try:
+        rc = main(["paint", "a red cat", "-n", "3", "--keep", "2", "-o", str(out), "--model", str(sd),
+                   "--clip", str(clip), "--steps", "2", "--size", "64x64", "--seed", "10",
+                   "--dtype", "float32"])
+        assert rc == 0
+        kept = sorted(p.name for p in out.glob("0*.png"))
+        assert len(kept) == 2 and kept[0].startswith("01-seed") and kept[1].startswith("02-seed")
+        summary = json.loads((out / "ranking.json").read_text())
+        assert summary["signal"] == "clip+quality" and summary["seeds"] == [10, 11, 12]
+        assert sorted(r["input"] for r in summary["ranking"]) == ["seed10", "seed11", "seed12"]
+        meta = read_metadata(out / kept[0])
+        assert meta["prompt"] == "a red cat" and meta["rank"] == "1" and meta["size"] == "64x64"
+        assert f"01-seed{meta['seed']}.png" == kept[0] and "clip" in meta
+        assert load_image(out / kept[0]).shape == (64, 64, 3)
+        # the kept picture is the one that seed paints alone
+        single = tmp_path / "single.png"
+        assert main(["paint", "a red cat", "-o", str(single), "--model", str(sd), "--steps", "2",
+                     "--size", "64x64", "--seed", meta["seed"], "--dtype", "float32"]) == 0
+        np.testing.assert_array_equal(load_image(single), load_image(out / kept[0]))
+        # without CLIP: quality only, said so
+        out2 = tmp_path / "q"
+        assert main(["paint", "x", "-n", "2", "--keep", "1", "--no-clip", "-o", str(out2),
+                     "--model", str(sd), "--steps", "2", "--size", "64x64",
+                     "--dtype", "float32"]) == 0
+        assert json.loads((out2 / "ranking.json").read_text())["signal"] == "quality"
+        assert "quality only" in capsys.readouterr().err
+        # bad combinations fail before the model loads
+        assert main(["paint", "x", "-n", "3", "-o", str(tmp_path / "a.png"), "--model", str(sd)]) == 2
+        assert main(["paint", "x", "-n", "2", "--keep", "3", "-o", str(out2), "--model", str(sd)]) == 2
+        assert main(["paint", "x", "-n", "0", "-o", str(out2), "--model", str(sd)]) == 2
+    finally:
+        clear_cache()

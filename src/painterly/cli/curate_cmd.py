@@ -49,6 +49,18 @@ def write_sheet_and_summary(out: Path, images: list[np.ndarray], result, names: 
     return sheet_path, json_path
 
 
+def check_many(count: int, keep: int | None, output: Path) -> bool:
+    """`paint -n N --keep K` arguments, checked before any model loads; True when curating."""
+    if count < 1:
+        raise InputError(f"-n must be at least 1, got {count}")
+    if keep is not None and not 1 <= keep <= count:
+        raise InputError(f"--keep must be between 1 and -n ({count}), got {keep}")
+    many = count > 1 or keep is not None
+    if many and output.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"}:
+        raise InputError(f"-n/--keep write several files: -o must be a folder, not {output.name!r}")
+    return many
+
+
 def paint_and_curate(
     generate_one: Callable[[int, Callable[[int, int], Any]], np.ndarray],
     seeds: Sequence[int],
@@ -86,8 +98,9 @@ def paint_and_curate(
 
     output.mkdir(parents=True, exist_ok=True)
     for pos, r in enumerate(result.kept, 1):
-        meta = {**metadata, "seed": seeds[r.index], "rank": pos, "ranked_by": result.signal,
-                "quality": round(r.quality.total, 4)}
+        h, w = images[r.index].shape[:2]
+        meta = {**metadata, "seed": seeds[r.index], "size": f"{w}x{h}", "rank": pos,
+                "ranked_by": result.signal, "quality": round(r.quality.total, 4)}
         if r.clip is not None:
             meta["clip"] = round(r.clip, 4)
         save_image(images[r.index], output / f"{pos:02d}-{names[r.index]}.png", metadata=meta)

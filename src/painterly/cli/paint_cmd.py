@@ -28,16 +28,37 @@ def paint_command(
     mask: Path = typer.Option(None, "--mask", help="With --init: white = repaint, black = keep (inpainting)."),
     dtype: str = typer.Option("auto", "--dtype", help="auto (bf16 where the CPU has it), float32 or bfloat16."),
     tiny_vae: str = typer.Option(None, "--tiny-vae", help="Decode with a registered tiny VAE (e.g. taesd): faster."),
+    count: int = typer.Option(1, "-n", "--count", help="Paint N pictures, seeds SEED..SEED+N-1 (-o is then a folder)."),
+    keep: int = typer.Option(None, "--keep", help="With -n: keep the K best by CLIP score (quality score without "
+                             "CLIP); writes a contact sheet with the scores."),
+    clip: str = typer.Option("clip-vit-b-32", "--clip", help="CLIP model for --keep: name or local folder."),
+    no_clip: bool = typer.Option(False, "--no-clip", help="With --keep: rank by the quality score only."),
 ) -> int:
-    """Generate an image from a prompt with a few-step diffusion model."""
+    """Generate an image from a prompt with a few-step diffusion model.
+
+    With -n N --keep K: paint N pictures and keep the K best by CLIP score (see 'painterly curate').
+    """
     from painterly.generation import Runtime, generate, load_pipeline, parse_size
 
-    output_format(output)  # a bad extension fails before the model loads
+    from painterly.cli.curate_cmd import check_many, paint_and_curate
+
+    many = check_many(count, keep, output)  # -n/--keep: a folder of the best (curate_cmd.py)
+    if not many:
+        output_format(output)  # a bad extension fails before the model loads
     wh = parse_size(size) if size else None
     if strength is not None and init is None:
         raise InputError("--strength needs --init")
     m = load_pipeline(model, runtime=Runtime(dtype=dtype, tiny_vae=tiny_vae))
     n = steps if steps is not None else int(m.defaults.get("steps", 4))
+    if many:
+        meta = {"prompt": prompt, "model": m.name if m.name not in ("local", "custom") else model,
+                "steps": n}
+        return paint_and_curate(
+            lambda s, cb: generate(prompt, model=m, steps=n, seed=s, size=wh, negative=negative,
+                                   guidance=guidance, init=init, strength=strength, mask=mask,
+                                   progress=cb),
+            list(range(seed, seed + count)), prompt=prompt, keep=keep or count, output=output,
+            clip_model=None if no_clip else clip, metadata=meta, steps=n, label=f"paint: {m.name}")
     with progress_bar(n, f"paint: {m.name}") as step:
         img = generate(prompt, model=m, steps=n, seed=seed, size=wh, negative=negative,
                        guidance=guidance, init=init, strength=strength, mask=mask,
