@@ -150,9 +150,9 @@ def test_paint_n_keep_end_to_end(tmp_path, monkeypatch, capsys):
     clip = build_tiny_clip(tmp_path / "clip")
     out = tmp_path / "best"
     try:
-        rc = main(["paint", "a red cat", "-n", "3", "--keep", "2", "-o", str(out), "--model", str(sd),
-                   "--clip", str(clip), "--steps", "2", "--size", "64x64", "--seed", "10",
-                   "--dtype", "float32"])
+        rc = main(["paint", "a red cat", "-n", "3", "--keep", "2", "-o", str(out),
+                   "--model", str(sd), "--clip", str(clip), "--steps", "2", "--size", "64x64",
+                   "--seed", "10", "--dtype", "float32"])
         assert rc == 0
         kept = sorted(p.name for p in out.glob("0*.png"))
         assert len(kept) == 2 and kept[0].startswith("01-seed") and kept[1].startswith("02-seed")
@@ -176,8 +176,9 @@ def test_paint_n_keep_end_to_end(tmp_path, monkeypatch, capsys):
         assert json.loads((out2 / "ranking.json").read_text())["signal"] == "quality"
         assert "quality only" in capsys.readouterr().err
         # bad combinations fail before the model loads
-        assert main(["paint", "x", "-n", "3", "-o", str(tmp_path / "a.png"), "--model", str(sd)]) == 2
-        assert main(["paint", "x", "-n", "2", "--keep", "3", "-o", str(out2), "--model", str(sd)]) == 2
+        sd_opt = ["--model", str(sd)]
+        assert main(["paint", "x", "-n", "3", "-o", str(tmp_path / "a.png"), *sd_opt]) == 2
+        assert main(["paint", "x", "-n", "2", "--keep", "3", "-o", str(out2), *sd_opt]) == 2
         assert main(["paint", "x", "-n", "0", "-o", str(out2), "--model", str(sd)]) == 2
     finally:
         clear_cache()
