@@ -274,3 +274,49 @@ def test_refuses_a_pickle_in_the_model_folder(tmp_path, tiny_clip):
     with pytest.raises(IntegrityError):
         load_clip(folder)
     shutil.rmtree(folder)
+
+
+def test_incomplete_model_folder_is_a_clear_error(tmp_path, tiny_clip):
+    import shutil
+
+    folder = tmp_path / "partial"
+    shutil.copytree(tiny_clip, folder)
+    (folder / "preprocessor_config.json").unlink()
+    (folder / "config.json").unlink()
+    with pytest.raises(ModelMissingError, match="painterly models pull") as err:
+        load_clip(folder)
+    assert "config.json" in str(err.value) and "preprocessor_config.json" in str(err.value)
+
+
+def test_curate_with_a_scorer_object_uses_clip():
+    scorer = FixedScorer([[0.0, 1.0], [1.0, 0.0]], [1.0, 0.0])
+    result = curate(_imgs(2), "p", keep=1, model=scorer)
+    assert result.signal == "clip+quality" and result.note == ""
+    assert [r.index for r in result.kept] == [1]
+
+
+def test_weights_that_do_not_fit_the_config_are_refused(tmp_path, tiny_clip):
+    import json
+    import shutil
+
+    folder = tmp_path / "mismatch"
+    shutil.copytree(tiny_clip, folder)
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg["projection_dim"] = 24  # the saved projections are 16 wide
+    (folder / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelMissingError, match="not a complete CLIP model folder"):
+        load_clip(folder)
+
+
+def test_missing_weights_are_refused_not_filled_randomly(tmp_path, tiny_clip):
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    folder = tmp_path / "missing"
+    shutil.copytree(tiny_clip, folder)
+    weights = load_file(folder / "model.safetensors")
+    del weights["visual_projection.weight"]
+    save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(ModelMissingError, match="visual_projection"):
+        load_clip(folder)

@@ -25,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from painterly.errors import InputError, MissingExtraError
+from painterly.errors import InputError, MissingExtraError, ModelMissingError
 from painterly.io import load_image, to_uint8
 
 DEFAULT_MODEL = "clip-vit-b-32"
@@ -81,10 +81,35 @@ class TransformersClip:
         self.folder = Path(folder)
         self.config = config
         self.device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        model = CLIPModel.from_pretrained(self.folder, use_safetensors=True, local_files_only=True)
+        def incomplete(why: str) -> ModelMissingError:
+            return ModelMissingError(
+                f"{self.folder} is not a complete CLIP model folder ({why}); it needs the "
+                "transformers layout: config.json, model.safetensors, tokenizer files and "
+                f"preprocessor_config.json. Get the default one with: painterly models pull "
+                f"{DEFAULT_MODEL}"
+            )
+
+        lacking = [f for f in ("config.json", "preprocessor_config.json")
+                   if not (self.folder / f).is_file()]
+        if not (self.folder / "tokenizer.json").is_file() and not (
+                (self.folder / "vocab.json").is_file() and (self.folder / "merges.txt").is_file()):
+            lacking.append("tokenizer.json (or vocab.json + merges.txt)")
+        if lacking:
+            raise incomplete("missing " + ", ".join(lacking))
+        try:
+            model, info = CLIPModel.from_pretrained(self.folder, use_safetensors=True,
+                                                    local_files_only=True, output_loading_info=True)
+            self.tokenizer = AutoTokenizer.from_pretrained(self.folder, local_files_only=True)
+            self.processor = ImageProcessor.from_pretrained(self.folder, local_files_only=True)
+        except (OSError, ValueError, KeyError, RuntimeError) as e:  # RuntimeError: size mismatch
+            raise incomplete(str(e).strip().splitlines()[0][:300]) from None
+        # transformers fills missing weights with random ones and only warns (transformers 4 does
+        # the same for mis-shaped ones): a score from such a model would be noise; refuse it.
+        bad = list(info.get("missing_keys") or []) + [str(k) for k in info.get("mismatched_keys") or []]
+        if bad:
+            raise incomplete(f"weights missing or of the wrong shape: {', '.join(bad[:3])}"
+                             + (f" and {len(bad) - 3} more" if len(bad) > 3 else ""))
         self.model = model.float().eval().to(self.device)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.folder, local_files_only=True)
-        self.processor = ImageProcessor.from_pretrained(self.folder, local_files_only=True)
         self.max_tokens = int(self.model.config.text_config.max_position_embeddings)
         self._tok_lock = threading.Lock()
 

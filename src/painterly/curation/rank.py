@@ -157,13 +157,16 @@ def curate(
         note = ("no prompt given: ranked by quality only" if text is None
                 else "CLIP switched off: ranked by quality only")
     else:
+        from painterly.curation.clip import get_scorer
+
         try:
-            ranked = rank(imgs, text, model=model, config=config)
+            scorer: ClipScorer | None = get_scorer(model)  # load first: quality is scored once
         except ModelMissingError as e:
             if not fallback:
                 raise
-            ranked = rank(imgs, None, config=config)
+            scorer = None
             note = f"CLIP not available, ranked by quality only ({e})"
+        ranked = rank(imgs, text if scorer is not None else None, model=scorer, config=config)
     signal = "clip+quality" if ranked and ranked[0].clip is not None else "quality"
     return Curation(kept=ranked[: check_keep(keep, len(imgs))], ranked=ranked, signal=signal,
                     note=note)
