@@ -105,7 +105,8 @@ class TransformersClip:
             raise incomplete(str(e).strip().splitlines()[0][:300]) from None
         # transformers fills missing weights with random ones and only warns (transformers 4 does
         # the same for mis-shaped ones): a score from such a model would be noise; refuse it.
-        bad = list(info.get("missing_keys") or []) + [str(k) for k in info.get("mismatched_keys") or []]
+        bad = [str(k) for k in (*(info.get("missing_keys") or ()),
+                                *(info.get("mismatched_keys") or ()))]
         if bad:
             raise incomplete(f"weights missing or of the wrong shape: {', '.join(bad[:3])}"
                              + (f" and {len(bad) - 3} more" if len(bad) > 3 else ""))
