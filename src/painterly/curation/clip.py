@@ -60,6 +60,23 @@ def _features(out: Any) -> Any:
     return out if hasattr(out, "shape") else out.pooler_output
 
 
+def _incomplete(folder: Path, why: str) -> ModelMissingError:
+    return ModelMissingError(
+        f"{folder} is not a complete CLIP model folder ({why}); it needs the transformers "
+        "layout: config.json, model.safetensors, tokenizer files and preprocessor_config.json. "
+        f"Get the default one with: painterly models pull {DEFAULT_MODEL}"
+    )
+
+
+def _check_files(folder: Path) -> None:
+    lacking = [f for f in ("config.json", "preprocessor_config.json") if not (folder / f).is_file()]
+    if not (folder / "tokenizer.json").is_file() and not (
+            (folder / "vocab.json").is_file() and (folder / "merges.txt").is_file()):
+        lacking.append("tokenizer.json (or vocab.json + merges.txt)")
+    if lacking:
+        raise _incomplete(folder, "missing " + ", ".join(lacking))
+
+
 class TransformersClip:
     """A transformers ``CLIPModel`` with its tokenizer and image processor, from a local folder.
 
@@ -81,35 +98,22 @@ class TransformersClip:
         self.folder = Path(folder)
         self.config = config
         self.device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        def incomplete(why: str) -> ModelMissingError:
-            return ModelMissingError(
-                f"{self.folder} is not a complete CLIP model folder ({why}); it needs the "
-                "transformers layout: config.json, model.safetensors, tokenizer files and "
-                f"preprocessor_config.json. Get the default one with: painterly models pull "
-                f"{DEFAULT_MODEL}"
-            )
-
-        lacking = [f for f in ("config.json", "preprocessor_config.json")
-                   if not (self.folder / f).is_file()]
-        if not (self.folder / "tokenizer.json").is_file() and not (
-                (self.folder / "vocab.json").is_file() and (self.folder / "merges.txt").is_file()):
-            lacking.append("tokenizer.json (or vocab.json + merges.txt)")
-        if lacking:
-            raise incomplete("missing " + ", ".join(lacking))
+        _check_files(self.folder)
         try:
             model, info = CLIPModel.from_pretrained(self.folder, use_safetensors=True,
                                                     local_files_only=True, output_loading_info=True)
             self.tokenizer = AutoTokenizer.from_pretrained(self.folder, local_files_only=True)
             self.processor = ImageProcessor.from_pretrained(self.folder, local_files_only=True)
         except (OSError, ValueError, KeyError, RuntimeError) as e:  # RuntimeError: size mismatch
-            raise incomplete(str(e).strip().splitlines()[0][:300]) from None
+            raise _incomplete(self.folder, str(e).strip().splitlines()[0][:300]) from None
         # transformers fills missing weights with random ones and only warns (transformers 4 does
         # the same for mis-shaped ones): a score from such a model would be noise; refuse it.
         bad = [str(k) for k in (*(info.get("missing_keys") or ()),
                                 *(info.get("mismatched_keys") or ()))]
         if bad:
-            raise incomplete(f"weights missing or of the wrong shape: {', '.join(bad[:3])}"
-                             + (f" and {len(bad) - 3} more" if len(bad) > 3 else ""))
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            raise _incomplete(self.folder,
+                              f"weights missing or of the wrong shape: {', '.join(bad[:3])}{more}")
         self.model = model.float().eval().to(self.device)
         self.max_tokens = int(self.model.config.text_config.max_position_embeddings)
         self._tok_lock = threading.Lock()
