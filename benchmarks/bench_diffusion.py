@@ -176,13 +176,69 @@ def run_one(name: str, repeats: int) -> dict:
     }
 
 
+def run_paired(rounds: int) -> dict:
+    """plain fp32, painterly bf16+channels_last and painterly bf16+channels_last+tiny VAE in ONE
+    process, called in turn, so that load from other processes on this shared machine hits all
+    three alike. The painterly variants share bf16 copies of the text encoder and UNet."""
+    import copy
+    import gc
+
+    import torch
+    from diffusers import AutoencoderTiny, EulerDiscreteScheduler, StableDiffusionPipeline
+
+    from painterly.generation import DiffusionModel, Runtime, generate
+    from painterly.generation.model import prepare
+
+    parts = build()
+    sched = parts.pop("scheduler_config")
+    pipe = StableDiffusionPipeline(**parts, scheduler=EulerDiscreteScheduler.from_config(sched),
+                                   safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    pipe.set_progress_bar_config(disable=True)
+    bf = {}
+    for k in ("text_encoder", "unet", "vae"):  # one module at a time: the fp32 copy is short-lived
+        bf[k] = copy.deepcopy(parts[k]).to(torch.bfloat16)
+        gc.collect()
+    rt = Runtime(dtype="bfloat16", channels_last=True)
+    real = prepare(DiffusionModel(unet=bf["unet"], vae=bf["vae"], text_encoder=bf["text_encoder"],
+                                  tokenizer=parts["tokenizer"], scheduler_config=sched), rt)
+    cfg = {k: v for k, v in json.loads((CONFIGS / "taesd.json").read_text()).items() if not k.startswith("_")}
+    tiny = prepare(DiffusionModel(unet=bf["unet"], vae=AutoencoderTiny.from_config(cfg).eval(),
+                                  text_encoder=bf["text_encoder"], tokenizer=parts["tokenizer"],
+                                  scheduler_config=sched), rt)
+    calls = {
+        "plain": lambda: pipe(PROMPT, num_inference_steps=1, guidance_scale=0.0, width=512, height=512,
+                              generator=torch.Generator("cpu").manual_seed(0)).images[0],
+        "bf16+channels_last": lambda: generate(PROMPT, model=real, steps=1, seed=0, size=(512, 512)),
+        "bf16+channels_last+tiny_vae": lambda: generate(PROMPT, model=tiny, steps=1, seed=0, size=(512, 512)),
+    }
+    walls = {k: [] for k in calls}
+    for k, f in calls.items():  # warm-up
+        f()
+    for _ in range(rounds):
+        for k, f in calls.items():
+            t = time.perf_counter()
+            f()
+            walls[k].append(time.perf_counter() - t)
+    return {k: {"min_s": min(v), "median_s": statistics.median(v), "runs_s": v} for k, v in walls.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--one", choices=sorted(RUNS))
+    ap.add_argument("--paired", action="store_true", help="plain vs painterly alternated in one process")
     ap.add_argument("--only", nargs="*", default=None, help="configurations to run (default all)")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "diffusion.json")
     args = ap.parse_args()
+    if args.paired:
+        r = run_paired(args.repeats)
+        base = r["plain"]["min_s"]
+        for k, v in r.items():
+            print(f"{k:32s} min {v['min_s']:6.2f} s  median {v['median_s']:6.2f} s  "
+                  f"{v['min_s'] / base:5.2f}x (min)  {v['median_s'] / r['plain']['median_s']:5.2f}x (median)  "
+                  f"runs {[round(x, 2) for x in v['runs_s']]}", flush=True)
+        print(json.dumps(r))
+        return
     if args.one:
         print(json.dumps(run_one(args.one, args.repeats)), flush=True)
         return
@@ -191,7 +247,7 @@ def main() -> None:
     for name in args.only or list(RUNS):
         cmd = ["flock", "/tmp/painterly-bench.lock", sys.executable, __file__, "--one", name,
                "--repeats", str(args.repeats)]
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)  # includes waiting for the lock
         line = (p.stdout.strip().splitlines() or [""])[-1]
         if p.returncode or not line.startswith("{"):
             print(f"{name}: failed\n{p.stderr[-2000:]}", file=sys.stderr)
