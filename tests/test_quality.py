@@ -9,6 +9,7 @@ import pytest
 from painterly.curation.quality import (
     COMPONENTS,
     QualityConfig,
+    colour_noise_sigma,
     colourfulness_metric,
     flat_fraction,
     noise_sigma,
@@ -185,3 +186,50 @@ def test_weights_are_used(photos):
     only_colour = QualityConfig(weights=weights)
     q = quality_score(img, config=only_colour)
     assert q.total == pytest.approx(q.colourfulness, rel=1e-6)
+
+
+def test_colour_noise_estimate_and_monochrome_grain():
+    rng = np.random.default_rng(4)
+    flat = np.full((256, 256, 3), 0.5, np.float32)
+    for sigma in (0.01, 0.03):
+        noisy = (flat + sigma * rng.standard_normal(flat.shape)).astype(np.float32)
+        assert colour_noise_sigma(noisy) == pytest.approx(sigma, rel=0.1)
+    # The same noise in all three channels (film grain) is luminance only: not colour noise.
+    grain = (flat + 0.03 * rng.standard_normal(flat.shape[:2])[..., None]).astype(np.float32)
+    assert colour_noise_sigma(grain) < 0.002
+
+
+def test_flat_patch_does_not_hide_noise(photos):
+    # Solid blocks carry no noise information: pasting one must not make a noisy picture "clean".
+    rng = np.random.default_rng(5)
+    img = photos["chelsea"]
+    noisy = np.clip(img + 0.05 * rng.standard_normal(img.shape), 0, 1).astype(np.float32)
+    h, w = noisy.shape[:2]
+    patched = noisy.copy()
+    patched[: h // 2, : w // 2] = 0.5
+    assert quality_score(patched).cleanliness == pytest.approx(
+        quality_score(noisy).cleanliness, abs=0.1)
+    assert quality_score(patched).total < quality_score(noisy).total
+
+
+def _jpeg(img: np.ndarray, q: int) -> np.ndarray:
+    from painterly.io import encode_image, load_image
+
+    return load_image(encode_image(img, "JPEG", quality=q))
+
+
+DEGRADATIONS = {
+    "blur": lambda im: cv2.GaussianBlur(im, (0, 0), 2),
+    "noise": lambda im: np.clip(
+        im + 0.05 * np.random.default_rng(6).standard_normal(im.shape), 0, 1).astype(np.float32),
+    "dark": lambda im: im * np.float32(0.25),
+    "low-contrast": lambda im: np.float32(0.5) + np.float32(0.3) * (im - np.float32(0.5)),
+    "jpeg-q5": lambda im: _jpeg(im, 5),
+}
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+@pytest.mark.parametrize("kind", list(DEGRADATIONS))
+def test_degraded_photo_scores_lower(photos, name, kind):
+    img = photos[name]
+    assert _total(DEGRADATIONS[kind](img)) < _total(img)

@@ -4,8 +4,9 @@ Six components, each in ``[0, 1]`` (1 = good), measured on a copy downscaled to
 ``QualityConfig.work_size`` so that scores do not depend on resolution:
 
 * ``sharpness``     variance of the Laplacian (Pech-Pacheco et al. 2000), saturated.
-* ``cleanliness``   1 - pixel noise, Immerkaer (1996) fast noise estimate taken over the least
-                    textured blocks (noise shows in flat areas; texture does not count as noise).
+* ``cleanliness``   no colour noise: Immerkaer (1996) fast noise estimate on the opponent-colour
+                    channels, over the least textured blocks (noise is everywhere and in every
+                    channel independently; texture is local and mostly luminance).
 * ``exposure``      few clipped pixels and a mean brightness away from black and white.
 * ``contrast``      RMS contrast (standard deviation of luminance), saturated.
 * ``colourfulness`` Hasler & Suesstrunk (2003) colourfulness metric, saturated, with a floor so
@@ -17,8 +18,8 @@ Six components, each in ``[0, 1]`` (1 = good), measured on a copy downscaled to
 The total is their weighted *geometric* mean: a failure in one respect (all black, all noise,
 half the frame flat) cannot be bought back by the others, which a weighted sum would allow.
 
-Known limits: it knows nothing of content or composition; heavy pixel-scale texture (canvas
-grain in a scanned painting) reads partly as noise.
+Known limits: it knows nothing of content or composition; monochrome grain is not seen as noise;
+a deliberately flat design scores lower on integrity.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ class QualityConfig:
     # sharpness = v / (v + k): v, the Laplacian variance at work_size, is 0.006-0.04 for sharp
     # photos and < 1e-4 after a 3 px Gaussian blur; k = 0.003 puts sharp photos at 0.65-0.93.
     sharpness_k: float = 0.003
-    # Noise sigma (Immerkaer) over the `noise_quantile` least textured 16 px blocks: 0.001-0.006
-    # on clean photos, 0.03 with sigma = 0.05 Gaussian noise added, 0.08 for uniform noise.
-    # cleanliness = 1 / (1 + (sigma / s0)^2) with s0 = 0.02 halves the score at sigma = 0.02.
+    # Colour-noise sigma (Immerkaer on opponent channels) over the `noise_quantile` least
+    # textured 16 px blocks: 0.0002-0.005 on clean photos and paintings, 0.047 with sigma = 0.05
+    # Gaussian noise added, 0.11 for uniform noise. cleanliness = 1 / (1 + (sigma / s0)^2):
+    # s0 = 0.02 halves the score at sigma = 0.02 (noise plainly visible at 100 %).
     noise_block: int = 16
     noise_quantile: float = 0.25
     noise_s0: float = 0.02
@@ -140,26 +142,45 @@ def sharpness(grey: np.ndarray, config: QualityConfig = DEFAULT_CONFIG) -> float
     return v / (v + config.sharpness_k)
 
 
-def noise_sigma(grey: np.ndarray, config: QualityConfig = DEFAULT_CONFIG) -> float:
-    """Immerkaer (1996) fast noise estimate, taken over the least textured blocks.
+def noise_sigma(channel: np.ndarray, config: QualityConfig = DEFAULT_CONFIG) -> float:
+    """Immerkaer (1996) fast noise estimate of one channel, taken over the least textured blocks.
 
     Immerkaer's residual (a 3x3 kernel that cancels local planes and edges to first order) is
     averaged per block; the ``noise_quantile`` quantile of the block values estimates the noise,
-    because noise is everywhere while texture lives in some blocks only.
+    because noise is everywhere while texture lives in some blocks only. Blocks without any
+    variation (a solid fill) say nothing about noise and are left out; integrity counts them.
     """
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-    residual = np.abs(cv2.filter2D(grey, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT))
+    residual = np.abs(cv2.filter2D(channel, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT))
     residual *= math.sqrt(math.pi / 2.0) / 6.0
     b = config.noise_block
-    h, w = (grey.shape[0] // b) * b, (grey.shape[1] // b) * b
+    h, w = (channel.shape[0] // b) * b, (channel.shape[1] // b) * b
     if h == 0 or w == 0:  # smaller than one block: one global estimate
         return float(residual.mean())
-    blocks = residual[:h, :w].reshape(h // b, b, w // b, b).mean(axis=(1, 3))
-    return float(np.quantile(blocks, config.noise_quantile))
+    blocks = residual[:h, :w].reshape(h // b, b, w // b, b).mean(axis=(1, 3)).ravel()
+    blocks = blocks[blocks > 1e-5]
+    return float(np.quantile(blocks, config.noise_quantile)) if blocks.size else 0.0
 
 
-def cleanliness(grey: np.ndarray, config: QualityConfig = DEFAULT_CONFIG) -> float:
-    s = noise_sigma(grey, config) / config.noise_s0
+def colour_noise_sigma(img: np.ndarray, config: QualityConfig = DEFAULT_CONFIG) -> float:
+    """Per-channel noise sigma estimated from the two opponent-colour channels.
+
+    Noise from a sensor or from a not fully denoised diffusion sample is independent in R, G
+    and B, so it shows in R-G and (R+G)/2-B with sigma * sqrt(2) and sigma * sqrt(1.5); texture
+    (canvas grain, brush strokes, fur) is mostly luminance and cancels there. Measured on the
+    luminance, Starry Night's brushwork reads as sigma = 0.04 noise; on the opponent channels,
+    0.004. Monochrome grain is not counted: it is a style, not a defect.
+    """
+    r, g, b = img[..., 0], img[..., 1], img[..., 2]
+    rg = np.ascontiguousarray(r - g)
+    yb = np.ascontiguousarray(np.float32(0.5) * (r + g) - b)
+    sigma_rg = noise_sigma(rg, config) / math.sqrt(2.0)
+    sigma_yb = noise_sigma(yb, config) / math.sqrt(1.5)
+    return 0.5 * (sigma_rg + sigma_yb)
+
+
+def cleanliness(img: np.ndarray, config: QualityConfig = DEFAULT_CONFIG) -> float:
+    s = colour_noise_sigma(img, config) / config.noise_s0
     return 1.0 / (1.0 + s * s)
 
 
@@ -249,7 +270,7 @@ def quality_score(image: np.ndarray, *, config: QualityConfig = DEFAULT_CONFIG) 
     grey = luminance(img)
     parts = {
         "sharpness": sharpness(grey, config),
-        "cleanliness": cleanliness(grey, config),
+        "cleanliness": cleanliness(img, config),
         "exposure": exposure(grey, config),
         "contrast": contrast(grey, config),
         "colourfulness": colourfulness(img, config),
@@ -264,5 +285,5 @@ def quality_score(image: np.ndarray, *, config: QualityConfig = DEFAULT_CONFIG) 
     return Quality(total=float(total), **{k: float(v) for k, v in parts.items()})
 
 
-__all__ = ["COMPONENTS", "DEFAULT_CONFIG", "Quality", "QualityConfig", "colourfulness_metric",
-           "flat_fraction", "noise_sigma", "quality_score"]
+__all__ = ["COMPONENTS", "DEFAULT_CONFIG", "Quality", "QualityConfig", "colour_noise_sigma",
+           "colourfulness_metric", "flat_fraction", "noise_sigma", "quality_score"]
