@@ -22,6 +22,7 @@ from painterly.curation.clip import (
     as_images,
     check_text,
     clip_similarity,
+    get_scorer,
 )
 from painterly.curation.quality import DEFAULT_CONFIG, Quality, QualityConfig, quality_score
 from painterly.errors import InputError, ModelMissingError
@@ -118,11 +119,13 @@ def rank(
     """
     imgs = as_images(images)
     n = check_keep(keep, len(imgs)) if imgs else 0
+    use_clip = text is not None and model is not None and bool(imgs)
     if text is not None:
         check_text(text)
+    scorer = get_scorer(model) if use_clip else None  # a missing model fails before any work
     qualities = [quality_score(im, config=config.quality) for im in imgs]
-    if text is not None and model is not None and imgs:
-        clips: list[float | None] = [float(c) for c in clip_similarity(imgs, text, model=model)]
+    if scorer is not None:
+        clips: list[float | None] = [float(c) for c in clip_similarity(imgs, text, model=scorer)]
         keys = [c + config.quality_weight * q.total for c, q in zip(clips, qualities)]
     else:
         clips = [None] * len(imgs)
@@ -157,8 +160,6 @@ def curate(
         note = ("no prompt given: ranked by quality only" if text is None
                 else "CLIP switched off: ranked by quality only")
     else:
-        from painterly.curation.clip import get_scorer
-
         try:
             scorer: ClipScorer | None = get_scorer(model)  # load first: quality is scored once
         except ModelMissingError as e:
