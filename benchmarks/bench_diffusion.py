@@ -222,14 +222,56 @@ def run_paired(rounds: int) -> dict:
     return {k: {"min_s": min(v), "median_s": statistics.median(v), "runs_s": v} for k, v in walls.items()}
 
 
+def run_compile_check(repeats: int) -> dict:
+    """torch.compile (inductor, static shapes) on painterly's bf16+channels_last pipeline: the same
+    model measured before and after compiling its UNet and VAE decoder, in one process."""
+    import torch
+
+    from painterly.generation import DiffusionModel, Runtime, generate
+    from painterly.generation.model import prepare
+
+    parts = build()
+    sched = parts.pop("scheduler_config")
+    model = prepare(DiffusionModel(**parts, scheduler_config=sched), Runtime(dtype="bfloat16"))
+
+    def call():
+        return generate(PROMPT, model=model, steps=1, seed=0, size=(512, 512))
+
+    def timed(n):
+        out = []
+        for _ in range(n):
+            t = time.perf_counter()
+            call()
+            out.append(time.perf_counter() - t)
+        return out
+
+    call()
+    eager = timed(repeats)
+    print(f"eager bf16+channels_last: {[round(x, 2) for x in eager]}", flush=True)
+    model.unet = torch.compile(model.unet)
+    model.vae.decoder = torch.compile(model.vae.decoder)
+    t = time.perf_counter()
+    call()
+    compile_s = time.perf_counter() - t
+    print(f"first compiled call (compilation included): {compile_s:.1f} s", flush=True)
+    compiled = timed(repeats)
+    print(f"compiled: {[round(x, 2) for x in compiled]}", flush=True)
+    return {"eager_s": eager, "compiled_s": compiled, "first_compiled_call_s": compile_s,
+            "ratio_min": min(compiled) / min(eager)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--one", choices=sorted(RUNS))
     ap.add_argument("--paired", action="store_true", help="plain vs painterly alternated in one process")
+    ap.add_argument("--compile-check", action="store_true", help="eager vs torch.compile, one process")
     ap.add_argument("--only", nargs="*", default=None, help="configurations to run (default all)")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "diffusion.json")
     args = ap.parse_args()
+    if args.compile_check:
+        print(json.dumps(run_compile_check(args.repeats)))
+        return
     if args.paired:
         r = run_paired(args.repeats)
         base = r["plain"]["min_s"]

@@ -61,6 +61,8 @@ def test_img2img_strength_zero_returns_input(model, photo, monkeypatch):
     monkeypatch.setattr(type(model), "pipeline", lambda *a, **k: pytest.fail("model was called"))
     out = generate("x", model=model, init=photo, strength=0.0)
     assert np.array_equal(out, photo)
+    # nothing is loaded either: a model that is not on this machine is not needed
+    assert np.array_equal(generate("x", model="sd-turbo", init=photo, strength=0.0), photo)
 
 
 def test_img2img_small_strength_stays_closer_than_large(model, photo):

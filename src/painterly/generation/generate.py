@@ -137,14 +137,15 @@ def generate(
     progress : ``progress(done, total)`` after each step; returning ``False`` or raising
         :class:`~painterly.errors.CancelledError` cancels (``CancelledError`` is raised).
     """
-    # 1. Check inputs and resolve defaults
+    # 1. Check inputs (before loading anything), then resolve the model's defaults
+    check_inputs(1 if steps is None else steps, size or (512, 512), strength,
+                 0.0 if guidance is None else guidance, init, mask)
+    if init is not None and strength == 0.0:
+        return load_image(init).copy()  # nothing to change: no model is loaded or called
     m = _as_model(model, runtime)
     steps = int(m.defaults.get("steps", 4) if steps is None else steps)
     guidance = float(m.defaults.get("guidance", 0.0) if guidance is None else guidance)
-    check_inputs(steps, size or (512, 512), strength, guidance, init, mask)
     init_img = None if init is None else load_image(init)
-    if init_img is not None and mask is None and strength == 0.0:
-        return init_img.copy()  # nothing to change: no model call
     out_size = _output_size(m, size, init_img)
     check_inputs(steps, out_size, strength, guidance, init, mask)
 
