@@ -287,7 +287,8 @@ def main() -> None:
     for name in args.only or list(RUNS):
         cmd = ["flock", "/tmp/painterly-bench.lock", sys.executable, __file__, "--one", name,
                "--repeats", str(args.repeats)]
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)  # includes waiting for the lock
+        # the timeout includes waiting for the lock
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800, check=False)
         line = (p.stdout.strip().splitlines() or [""])[-1]
         if p.returncode or not line.startswith("{"):
             print(f"{name}: failed\n{p.stderr[-2000:]}", file=sys.stderr)

@@ -11,11 +11,11 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 pytest.importorskip("transformers")
 
-from _tiny_sd import tiny_model  # noqa: E402
+from _tiny_sd import tiny_model
 
-from painterly.errors import CancelledError, InputError  # noqa: E402
-from painterly.generation import Runtime, Step, feather_inside, generate, iter_generate  # noqa: E402
-from painterly.generation.model import prepare  # noqa: E402
+from painterly.errors import CancelledError, InputError
+from painterly.generation import Runtime, Step, feather_inside, generate, iter_generate
+from painterly.generation.model import prepare
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,13 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
-from _tiny_sd import save_folder, tiny_model  # noqa: E402
+from _tiny_sd import save_folder, tiny_model
 
-from painterly.cli import main  # noqa: E402
-from painterly.errors import IntegrityError  # noqa: E402
-from painterly.generation import Runtime, generate, load_pipeline  # noqa: E402
-from painterly.generation.model import clear_cache, prepare  # noqa: E402
-from painterly.io import read_metadata, load_image  # noqa: E402
+from painterly.cli import main
+from painterly.errors import IntegrityError
+from painterly.generation import Runtime, generate, load_pipeline
+from painterly.generation.model import clear_cache, prepare
+from painterly.io import load_image, read_metadata
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +85,7 @@ def test_registered_model_with_lora_is_fused_at_load(folder, tmp_path):
     from peft import LoraConfig
     from peft.utils import get_peft_model_state_dict
 
-    from painterly.models import ModelSpec, register_model
-    from painterly.models import registry
+    from painterly.models import ModelSpec, register_model, registry
 
     with_lora = tiny_model(tmp_path / "l")
     torch.manual_seed(1)

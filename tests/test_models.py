@@ -12,9 +12,18 @@ from pathlib import Path
 import pytest
 
 from painterly.cli import main
-from painterly.errors import IntegrityError, InputError, ModelMissingError, UnknownModelError
+from painterly.errors import InputError, IntegrityError, ModelMissingError, UnknownModelError
 from painterly.models import (
-    ModelSpec, get_model, hub_cache_dir, list_models, pull, register_model, remove, resolve, sniff, verify,
+    ModelSpec,
+    get_model,
+    hub_cache_dir,
+    list_models,
+    pull,
+    register_model,
+    remove,
+    resolve,
+    sniff,
+    verify,
 )
 
 
@@ -203,8 +212,9 @@ def test_offline_pull_makes_no_network_call(monkeypatch, no_network):
 
 def _fake_hub(monkeypatch, files: dict[str, bytes], published: dict[str, str] | None = None):
     """Stand-ins for the two huggingface_hub calls pull makes, writing into the real cache layout."""
-    import huggingface_hub
     from types import SimpleNamespace
+
+    import huggingface_hub
 
     commit = "ab" * 20
     published = published or {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}

@@ -6,11 +6,31 @@
 """
 
 from painterly.generation.generate import (
-    Step, check_inputs, feather_inside, generate, iter_generate, parse_size,
+    Step,
+    check_inputs,
+    feather_inside,
+    generate,
+    iter_generate,
+    parse_size,
 )
-from painterly.generation.model import DiffusionModel, Runtime, clear_cache, cpu_has_bf16, load_pipeline
+from painterly.generation.model import (
+    DiffusionModel,
+    Runtime,
+    clear_cache,
+    cpu_has_bf16,
+    load_pipeline,
+)
 
 __all__ = [
-    "generate", "iter_generate", "Step", "load_pipeline", "DiffusionModel", "Runtime",
-    "clear_cache", "cpu_has_bf16", "parse_size", "check_inputs", "feather_inside",
+    "DiffusionModel",
+    "Runtime",
+    "Step",
+    "check_inputs",
+    "clear_cache",
+    "cpu_has_bf16",
+    "feather_inside",
+    "generate",
+    "iter_generate",
+    "load_pipeline",
+    "parse_size",
 ]

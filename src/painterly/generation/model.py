@@ -184,7 +184,7 @@ def load_pipeline(name_or_path: str | Path, *, runtime: Runtime | None = None) -
         if lora_folder is not None:
             _fuse_lora(model, lora_folder)
         if runtime.tiny_vae:
-            model.vae = getattr(_diffusers(), "AutoencoderTiny").from_pretrained(
+            model.vae = _diffusers().AutoencoderTiny.from_pretrained(
                 resolve(get_model(runtime.tiny_vae).name, kind="other"),
                 use_safetensors=True, local_files_only=True)
         prepare(model, runtime)

@@ -17,6 +17,17 @@ from painterly.models.integrity import sniff, verify
 from painterly.models.registry import ModelSpec, get_model, list_models, register_model, spec_for
 
 __all__ = [
-    "ModelSpec", "register_model", "get_model", "list_models", "spec_for",
-    "resolve", "pull", "remove", "verify", "sniff", "is_available", "offline", "hub_cache_dir",
+    "ModelSpec",
+    "get_model",
+    "hub_cache_dir",
+    "is_available",
+    "list_models",
+    "offline",
+    "pull",
+    "register_model",
+    "remove",
+    "resolve",
+    "sniff",
+    "spec_for",
+    "verify",
 ]
