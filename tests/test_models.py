@@ -294,3 +294,39 @@ def test_cli_verify_refuses_pickle(tmp_path, capsys):
     (tmp_path / "model.safetensors").write_bytes(pickle.dumps({}, protocol=3))
     assert main(["models", "verify", str(tmp_path)]) == 2
     assert "pickle" in capsys.readouterr().err
+
+
+def test_user_models_are_kept_in_a_file(tmp_path, monkeypatch, capsys):
+    from painterly.models import registry
+
+    monkeypatch.setenv("PAINTERLY_MODELS_FILE", str(tmp_path / "models.json"))
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(safetensors_bytes())
+    try:
+        assert main(["models", "add", "my-local", "--path", str(folder), "--steps", "3"]) == 0
+        assert main(["models", "add", "my-hub", "--repo", "me/thing", "--licence", "MIT"]) == 0
+        saved = json.loads((tmp_path / "models.json").read_text())
+        assert {e["name"] for e in saved} == {"my-local", "my-hub"}
+        # a later session reads them back from the file
+        specs = {s.name: s for s in registry._read_user_file()}
+        assert specs["my-local"].defaults == {"steps": 3} and specs["my-hub"].repo_id == "me/thing"
+        assert resolve("my-local") == folder
+        assert main(["models", "info", "my-hub"]) == 0
+        assert "MIT" in capsys.readouterr().out
+        assert main(["models", "forget", "my-hub"]) == 0
+        with pytest.raises(UnknownModelError):
+            get_model("my-hub")
+        assert main(["models", "add", "x", "--repo", "a/b", "--path", str(folder)]) == 2
+    finally:
+        registry._MODELS.pop("my-local", None)
+        registry._MODELS.pop("my-hub", None)
+
+
+def test_broken_user_models_file_is_a_clear_error(tmp_path, monkeypatch):
+    from painterly.models import registry
+
+    monkeypatch.setenv("PAINTERLY_MODELS_FILE", str(tmp_path / "models.json"))
+    (tmp_path / "models.json").write_text("[{\"name\": 3}]")
+    with pytest.raises(InputError, match="models.json"):
+        registry._read_user_file()

@@ -97,3 +97,43 @@ def verify_command(path: Path = typer.Argument(..., help="A model folder or weig
     for rel, digest in verify(path).items():
         typer.echo(f"{digest}  {rel}")
     return 0
+
+
+@models_app.command("add")
+def add_command(
+    name: str = typer.Argument(..., help="Short name to use with --model."),
+    repo: str = typer.Option(None, "--repo", help="Hugging Face repo id (owner/name)."),
+    path: Path = typer.Option(None, "--path", help="A local folder with the model's files."),
+    revision: str = typer.Option("main", "--revision", help="Branch, tag or commit of --repo."),
+    kind: str = typer.Option("diffusion", "--kind", help="diffusion, clip, lora or other."),
+    licence: str = typer.Option("unknown: read the model card", "--licence", help="Shown by models info."),
+    steps: int = typer.Option(None, "--steps", help="Default steps for painterly paint."),
+    guidance: float = typer.Option(None, "--guidance", help="Default guidance for painterly paint."),
+) -> int:
+    """Add your own model (a repo id or a local folder); kept in the user's models file."""
+    from painterly.errors import InputError
+    from painterly.models import ModelSpec, add_user_model, user_models_file
+
+    if (repo is None) == (path is None):
+        raise InputError("give exactly one of --repo and --path")
+    if path is not None and not path.is_dir():
+        raise InputError(f"{path}: no such folder")
+    defaults = {k: v for k, v in (("steps", steps), ("guidance", guidance)) if v is not None}
+    spec = add_user_model(ModelSpec(
+        name=name, kind=kind, repo_id=repo, revision=revision, licence=licence, defaults=defaults,
+        local_path=str(path.resolve()) if path is not None else None,
+        description=f"added by the user ({repo or path})"))
+    console.print(f"added {spec.name} ({spec.source}) to {user_models_file()}")
+    return 0
+
+
+@models_app.command("forget")
+def forget_command(name: str = typer.Argument(..., help="A model added with 'models add'.")) -> int:
+    """Remove a model you added from the registry (its files are left alone)."""
+    from painterly.errors import InputError
+    from painterly.models import forget_user_model
+
+    if not forget_user_model(name):
+        raise InputError(f"{name!r} is not a model added with 'painterly models add'")
+    console.print(f"forgot {name}")
+    return 0

@@ -10,9 +10,11 @@ parts of painterly (or a user) add their own with :func:`register_model`. Module
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,52 @@ def _load_providers() -> None:
         _loaded = True
         for mod in _PROVIDERS:
             importlib.import_module(mod)
+        for spec in _read_user_file():
+            _MODELS[spec.name] = spec
+
+
+def user_models_file() -> Path:
+    """Where `painterly models add` keeps a user's own models (``PAINTERLY_MODELS_FILE``)."""
+    env = os.environ.get("PAINTERLY_MODELS_FILE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    return Path(base) / "painterly" / "models.json"
+
+
+def _read_user_file() -> list[ModelSpec]:
+    path = user_models_file()
+    if not path.is_file():
+        return []
+    try:
+        entries = json.loads(path.read_text())
+        return [ModelSpec(**{**e, "files": tuple(e.get("files", ()))}) for e in entries]
+    except (ValueError, TypeError) as e:
+        raise InputError(f"{path}: not a valid painterly models file ({e}); fix or delete it") from None
+
+
+def add_user_model(spec: ModelSpec) -> ModelSpec:
+    """Register ``spec`` and keep it in the user's models file for later sessions."""
+    _load_providers()
+    with _LOCK:
+        entries = [s for s in _read_user_file() if s.name != spec.name] + [spec]
+        path = user_models_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps([asdict(s) for s in entries], indent=1))
+        return register_model(spec)
+
+
+def forget_user_model(name: str) -> bool:
+    """Drop a user-added model from the registry and the models file (files are not touched)."""
+    _load_providers()
+    with _LOCK:
+        entries = _read_user_file()
+        kept = [s for s in entries if s.name != name]
+        if len(kept) == len(entries):
+            return False
+        user_models_file().write_text(json.dumps([asdict(s) for s in kept], indent=1))
+        _MODELS.pop(name, None)
+        return True
 
 
 def register_model(spec: ModelSpec) -> ModelSpec:
