@@ -112,3 +112,23 @@ def test_registered_model_with_lora_is_fused_at_load(folder, tmp_path):
     finally:
         registry._MODELS.pop("tiny-lora", None)
         registry._MODELS.pop("tiny-lcm", None)
+
+
+def test_tiny_vae_option_swaps_the_decoder(folder, tmp_path):
+    """Runtime(tiny_vae=NAME) loads a registered AutoencoderTiny (TAESD's architecture)."""
+    from diffusers import AutoencoderTiny
+
+    from painterly.models import ModelSpec, register_model, registry
+
+    torch.manual_seed(0)
+    AutoencoderTiny(encoder_block_out_channels=(4, 4), decoder_block_out_channels=(4, 4),
+                    num_encoder_blocks=(1, 1), num_decoder_blocks=(1, 1), latent_channels=4,
+                    ).save_pretrained(tmp_path / "taesd", safe_serialization=True)
+    register_model(ModelSpec(name="tiny-taesd", kind="other", local_path=str(tmp_path / "taesd")))
+    try:
+        m = load_pipeline(folder, runtime=Runtime(dtype="float32", tiny_vae="tiny-taesd"))
+        assert type(m.vae).__name__ == "AutoencoderTiny"
+        img = generate("a cat", model=m, steps=2, size=(64, 64), seed=0)
+        assert img.shape == (64, 64, 3) and np.isfinite(img).all() and 0 <= img.min() <= img.max() <= 1
+    finally:
+        registry._MODELS.pop("tiny-taesd", None)
