@@ -19,9 +19,28 @@ from painterly.errors import (
 from painterly.io import Limits, load_image, save_image
 from painterly.styles import Style, get_style, list_styles
 from painterly.stylize import stylize
-from painterly.neural import style_embedding
 
 __version__ = "0.1.0"
+
+# Capabilities imported on first use, so that `import painterly` stays light (never torch).
+_LAZY = {
+    "score": "painterly.curation.rank",
+    "rank": "painterly.curation.rank",
+    "curate": "painterly.curation.rank",
+    "quality_score": "painterly.curation.quality",
+    "style_embedding": "painterly.neural",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'painterly' has no attribute {name!r}")
+
 
 __all__ = [
     "InputError",
@@ -32,10 +51,14 @@ __all__ = [
     "Style",
     "UnknownStyleError",
     "UnsupportedFormatError",
+    "curate",
     "get_style",
     "list_styles",
     "load_image",
+    "quality_score",
+    "rank",
     "save_image",
+    "score",
     "style_embedding",
     "stylize",
 ]

@@ -31,6 +31,8 @@ from painterly.cli import stylize_cmd, styles_cmd, demo_cmd  # noqa: E402,F401
 from painterly.cli import listen_cmd  # noqa: E402,F401
 from painterly.cli import library_cmd  # noqa: E402,F401
 from painterly.cli import stylize_hq_cmd  # noqa: E402,F401
+from painterly.cli import models_cmd, paint_cmd  # noqa: E402,F401
+from painterly.cli import curate_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

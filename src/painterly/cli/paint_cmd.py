@@ -1,0 +1,74 @@
+"""`painterly paint "prompt" -o out.png`: text to image, image to image (--init), inpainting (--mask)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from painterly.cli import app
+from painterly.cli._common import console, progress_bar
+from painterly.errors import InputError
+from painterly.io import output_format, save_image
+
+
+@app.command("paint")
+def paint_command(
+    prompt: str = typer.Argument(..., help="What to paint."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output image (.png, .jpg, .webp)."),
+    model: str = typer.Option("sd-turbo", "--model", "-m",
+                              help="Registered name (painterly models list), local folder or repo id."),
+    steps: int = typer.Option(None, "--steps", help="Denoising steps (default: the model's, e.g. 1 for sd-turbo)."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same model, same image."),
+    size: str = typer.Option(None, "--size", help="WIDTHxHEIGHT, multiples of 8 (default: the model's)."),
+    negative: str = typer.Option(None, "--negative", help="What not to paint (needs --guidance > 1)."),
+    guidance: float = typer.Option(None, "--guidance", help="Classifier-free guidance (default: the model's)."),
+    init: Path = typer.Option(None, "--init", help="Start from this image (image to image)."),
+    strength: float = typer.Option(None, "--strength", help="With --init: 0 keeps the image, 1 ignores it."),
+    mask: Path = typer.Option(None, "--mask", help="With --init: white = repaint, black = keep (inpainting)."),
+    dtype: str = typer.Option("auto", "--dtype", help="auto (bf16 where the CPU has it), float32 or bfloat16."),
+    tiny_vae: str = typer.Option(None, "--tiny-vae", help="Decode with a registered tiny VAE (e.g. taesd): faster."),
+    count: int = typer.Option(1, "-n", "--count", help="Paint N pictures, seeds SEED..SEED+N-1 (-o is then a folder)."),
+    keep: int = typer.Option(None, "--keep", help="With -n: keep the K best by CLIP score (quality score without "
+                             "CLIP); writes a contact sheet with the scores."),
+    clip: str = typer.Option("clip-vit-b-32", "--clip", help="CLIP model for --keep: name or local folder."),
+    no_clip: bool = typer.Option(False, "--no-clip", help="With --keep: rank by the quality score only."),
+) -> int:
+    """Generate an image from a prompt with a few-step diffusion model.
+
+    With -n N --keep K: paint N pictures and keep the K best by CLIP score (see 'painterly curate').
+    """
+    from painterly.generation import Runtime, generate, load_pipeline, parse_size
+
+    from painterly.cli.curate_cmd import check_many, paint_and_curate
+
+    many = check_many(count, keep, output)  # -n/--keep: a folder of the best (curate_cmd.py)
+    if not many:
+        output_format(output)  # a bad extension fails before the model loads
+    wh = parse_size(size) if size else None
+    if strength is not None and init is None:
+        raise InputError("--strength needs --init")
+    m = load_pipeline(model, runtime=Runtime(dtype=dtype, tiny_vae=tiny_vae))
+    n = steps if steps is not None else int(m.defaults.get("steps", 4))
+    if many:
+        meta = {"prompt": prompt, "model": m.name if m.name not in ("local", "custom") else model,
+                "steps": n}
+        return paint_and_curate(
+            lambda s, cb: generate(prompt, model=m, steps=n, seed=s, size=wh, negative=negative,
+                                   guidance=guidance, init=init, strength=strength, mask=mask,
+                                   progress=cb),
+            list(range(seed, seed + count)), prompt=prompt, keep=keep or count, output=output,
+            clip_model=None if no_clip else clip, metadata=meta, steps=n, label=f"paint: {m.name}")
+    with progress_bar(n, f"paint: {m.name}") as step:
+        img = generate(prompt, model=m, steps=n, seed=seed, size=wh, negative=negative,
+                       guidance=guidance, init=init, strength=strength, mask=mask,
+                       progress=lambda done, total: step())
+    meta = {"prompt": prompt, "model": m.name if m.name not in ("local", "custom") else model,
+            "steps": n, "seed": seed, "size": f"{img.shape[1]}x{img.shape[0]}"}
+    for k, v in (("negative", negative), ("guidance", guidance), ("init", init and init.name),
+                 ("strength", strength), ("mask", mask and mask.name)):
+        if v is not None:
+            meta[k] = v
+    save_image(img, output, metadata=meta)
+    console.print(f"wrote {output}")
+    return 0

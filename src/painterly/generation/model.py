@@ -1,0 +1,213 @@
+"""Loading a diffusion model once and sharing it: :class:`DiffusionModel` and :func:`load_pipeline`.
+
+A loaded model holds only the *stateless* components (text encoder, tokenizer, UNet, VAE) and the
+scheduler's *config*. Schedulers keep per-call state (their timesteps and step index), which is
+what breaks a diffusers pipeline shared by two threads (diffusers #3672, #5749), so every call
+builds its own scheduler from the config and its own light pipeline object around the shared
+components (see :meth:`DiffusionModel.pipeline`). Loaded models are cached per process.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from painterly.errors import InputError, MissingExtraError
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as e:
+        raise MissingExtraError("diffusion", "torch") from e
+    return torch
+
+
+def _diffusers():
+    try:
+        import diffusers
+        import transformers  # noqa: F401
+    except ImportError as e:
+        raise MissingExtraError("diffusion", "diffusers") from e
+    return diffusers
+
+
+def cpu_has_bf16() -> bool:
+    """True when this CPU has native bf16 matrix instructions (AVX512-BF16 or AMX-BF16).
+
+    Without them PyTorch emulates bf16 and it is slower than fp32, so "auto" keeps fp32 there.
+    """
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """How to run a model on this machine (speed levers; see benchmarks/results/diffusion.md)."""
+
+    # "auto" = bfloat16 where the CPU multiplies bf16 natively, else float32. bf16 halves the
+    # memory traffic and doubles the matmul rate; images differ slightly from fp32 ones.
+    dtype: str = "auto"
+    channels_last: bool = True  # NHWC convolutions: oneDNN's fast layout on the CPU
+    # A registered tiny VAE decoder (e.g. "taesd", Bohan 2023) instead of the model's VAE for
+    # text-to-image: decoding 512x512 costs more than a one-step UNet. Needs its real weights.
+    tiny_vae: str | None = None
+
+    def torch_dtype(self):
+        torch = _torch()
+        name = self.dtype
+        if name == "auto":
+            name = "bfloat16" if cpu_has_bf16() else "float32"
+        if name not in ("float32", "bfloat16"):
+            raise InputError(f"dtype {self.dtype!r}: use auto, float32 or bfloat16")
+        return getattr(torch, name)
+
+
+@dataclass
+class DiffusionModel:
+    """Shared, read-only components of a Stable-Diffusion-family model plus its defaults."""
+
+    unet: Any
+    vae: Any
+    text_encoder: Any
+    tokenizer: Any
+    scheduler_config: dict
+    scheduler_class: str = "EulerDiscreteScheduler"
+    name: str = "custom"
+    defaults: dict = field(default_factory=dict)  # steps, guidance, size (from the registry)
+
+    def scheduler(self):
+        """A fresh scheduler for one call: schedulers are stateful, never shared."""
+        cls = getattr(_diffusers(), self.scheduler_class)
+        return cls.from_config(self.scheduler_config)
+
+    def pipeline(self, task: str = "text"):
+        """A new diffusers pipeline for one call ("text", "image" or "inpaint") around the shared
+        components, with its own scheduler. Cheap: no weights are copied."""
+        d = _diffusers()
+        cls = {
+            "text": d.StableDiffusionPipeline,
+            "image": d.StableDiffusionImg2ImgPipeline,
+            "inpaint": d.StableDiffusionInpaintPipeline,
+        }[task]
+        pipe = cls(vae=self.vae, text_encoder=self.text_encoder, tokenizer=self.tokenizer,
+                   unet=self.unet, scheduler=self.scheduler(), safety_checker=None,
+                   feature_extractor=None, requires_safety_checker=False)
+        pipe.set_progress_bar_config(disable=True)  # library code never prints
+        return pipe
+
+    @property
+    def dtype(self):
+        return next(self.unet.parameters()).dtype
+
+
+def prepare(model: DiffusionModel, runtime: Runtime) -> DiffusionModel:
+    """Apply the runtime levers in place (dtype, memory layout) and switch to inference mode."""
+    torch = _torch()
+    dtype = runtime.torch_dtype()
+    for m in (model.unet, model.vae, model.text_encoder):
+        m.requires_grad_(False).eval()
+        if next(m.parameters()).dtype != dtype:
+            m.to(dtype)
+        if runtime.channels_last:
+            m.to(memory_format=torch.channels_last)
+    return model
+
+
+_CACHE: dict[tuple, DiffusionModel] = {}
+_CACHE_LOCK = threading.Lock()
+_KEY_LOCKS: dict[tuple, threading.Lock] = {}
+
+
+def _class_name(folder: Path, fallback: str) -> str:
+    cfg = folder / "config.json"
+    if not cfg.is_file():
+        cfg = folder / "scheduler_config.json"
+    try:
+        return json.loads(cfg.read_text()).get("_class_name", fallback)
+    except (OSError, ValueError):
+        return fallback
+
+
+def _load_folder(folder: Path, torch_dtype) -> dict:
+    """Components of a diffusers-layout Stable Diffusion folder, safetensors only, no network."""
+    d = _diffusers()
+    import transformers
+
+    kw = {"use_safetensors": True, "local_files_only": True, "torch_dtype": torch_dtype}
+    vae_cls = getattr(d, _class_name(folder / "vae", "AutoencoderKL"))  # SDXS ships AutoencoderTiny
+    sched_cfg = json.loads((folder / "scheduler" / "scheduler_config.json").read_text())
+    return {
+        "unet": d.UNet2DConditionModel.from_pretrained(folder, subfolder="unet", **kw),
+        "vae": vae_cls.from_pretrained(folder, subfolder="vae", **kw),
+        "text_encoder": transformers.CLIPTextModel.from_pretrained(folder, subfolder="text_encoder", **kw),
+        "tokenizer": transformers.CLIPTokenizer.from_pretrained(folder, subfolder="tokenizer",
+                                                                local_files_only=True),
+        "scheduler_config": dict(sched_cfg),
+        "scheduler_class": sched_cfg.get("_class_name", "EulerDiscreteScheduler"),
+    }
+
+
+def load_pipeline(name_or_path: str | Path, *, runtime: Runtime | None = None) -> DiffusionModel:
+    """Load a registered model, a Hugging Face repo id already in the cache, or a local folder.
+
+    Loaded once per process and shared (thread-safe): later calls with the same model and
+    runtime return the same object. Files are checked first (safetensors only, by content);
+    a missing model raises :class:`~painterly.errors.ModelMissingError` saying how to get it.
+    """
+    from painterly.models import get_model, resolve, spec_for
+
+    runtime = runtime or Runtime()
+    spec = spec_for(name_or_path, "diffusion")
+    if spec.kind != "diffusion":
+        raise InputError(f"model {spec.name!r} is a {spec.kind} model, not a diffusion model")
+    folder = resolve(name_or_path)
+    lora_folder = resolve(spec.lora, kind="lora") if spec.lora else None
+    key = (str(folder), str(lora_folder), runtime)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        lock = _KEY_LOCKS.setdefault(key, threading.Lock())
+    with lock:  # one thread loads; the others wait for it instead of loading a second copy
+        if key in _CACHE:
+            return _CACHE[key]
+        parts = _load_folder(folder, runtime.torch_dtype())
+        if spec.defaults.get("scheduler"):
+            parts["scheduler_class"] = spec.defaults["scheduler"]
+        model = DiffusionModel(name=spec.name, defaults=dict(spec.defaults), **parts)
+        if lora_folder is not None:
+            _fuse_lora(model, lora_folder)
+        if runtime.tiny_vae:
+            model.vae = _diffusers().AutoencoderTiny.from_pretrained(
+                resolve(get_model(runtime.tiny_vae).name, kind="other"),
+                use_safetensors=True, local_files_only=True)
+        prepare(model, runtime)
+        with _CACHE_LOCK:
+            _CACHE[key] = model
+        return model
+
+
+def _fuse_lora(model: DiffusionModel, lora_folder: Path) -> None:
+    """Fuse a LoRA (safetensors, diffusers/kohya format) into the UNet weights, once at load."""
+    try:
+        import peft  # noqa: F401  (diffusers' LoRA loader needs it)
+    except ImportError as e:
+        raise MissingExtraError("diffusion", "peft") from e
+    pipe = model.pipeline("text")
+    pipe.load_lora_weights(str(lora_folder), weight_name="pytorch_lora_weights.safetensors",
+                           local_files_only=True)
+    pipe.fuse_lora()
+    pipe.unload_lora_weights()  # the fused weights stay; the adapter layers go
+
+
+def clear_cache() -> None:
+    """Forget loaded models (frees their memory once no caller holds them)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+        _KEY_LOCKS.clear()

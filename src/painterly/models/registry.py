@@ -1,0 +1,177 @@
+"""The model registry: a name -> where its weights come from, what they are, under which licence.
+
+Modelled on openai/CLIP's ``_MODELS`` table: a spec names a Hugging Face repo (and revision),
+the files painterly needs from it, their sha256 where known, the licence and the few-step
+defaults that suit the model. Built-in specs live in :mod:`painterly.models.builtin`; other
+parts of painterly (or a user) add their own with :func:`register_model`. Modules listed in
+``_PROVIDERS`` are imported on first lookup so that registering stays lazy and import-cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from painterly.errors import InputError, UnknownModelError
+
+KINDS = ("diffusion", "lora", "clip", "other")
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Where one model's weights come from and how painterly uses them."""
+
+    name: str  # the short name users type: `painterly paint --model sd-turbo`
+    kind: str  # one of KINDS: decides which loader reads the folder
+    repo_id: str | None = None  # Hugging Face repo id; None when the model is a local folder
+    revision: str = "main"  # a commit hash pins the exact files; "main" follows the repo
+    # Glob patterns of the files needed (huggingface_hub allow_patterns). Listing them keeps a pull
+    # to the safetensors weights: repos also hold .bin/.ckpt pickles and fp16 copies we never read.
+    files: tuple[str, ...] = ()
+    sha256: dict[str, str] = field(default_factory=dict)  # relative path -> sha256, where published
+    licence: str = "unknown: read the model card"  # shown by `painterly models info`
+    commercial_use: bool | None = None  # False = the licence forbids it; None = not known
+    description: str = ""
+    defaults: dict[str, Any] = field(default_factory=dict)  # steps, guidance, size, scheduler ...
+    base: str | None = None  # for a LoRA: the registered model it adapts
+    lora: str | None = None  # for a pipeline: a registered LoRA fused in at load time
+    local_path: str | None = None  # a user's own folder (no download)
+
+    def __post_init__(self) -> None:
+        if not self.name or not re.fullmatch(r"[a-z0-9][a-z0-9.\-_]*", self.name):
+            raise InputError(f"model name {self.name!r}: use lower-case letters, digits, '.', '-', '_'")
+        if self.kind not in KINDS:
+            raise InputError(f"model {self.name!r}: kind {self.kind!r} not one of {', '.join(KINDS)}")
+        if (self.repo_id is None) == (self.local_path is None):
+            raise InputError(f"model {self.name!r}: give exactly one of repo_id and local_path")
+        if self.repo_id is not None and not _REPO_ID.match(self.repo_id):
+            raise InputError(f"model {self.name!r}: {self.repo_id!r} is not a repo id like 'owner/name'")
+        for rel, digest in self.sha256.items():
+            if not re.fullmatch(r"[0-9a-f]{64}", digest):
+                raise InputError(f"model {self.name!r}: sha256 of {rel!r} must be 64 hex digits")
+
+    @property
+    def source(self) -> str:
+        if self.local_path is not None:
+            return str(self.local_path)
+        return f"https://huggingface.co/{self.repo_id} (revision {self.revision})"
+
+
+_LOCK = threading.RLock()
+_MODELS: dict[str, ModelSpec] = {}
+# Modules that register models when imported. Built-ins first; add yours here.
+_PROVIDERS: list[str] = ["painterly.models.builtin"]
+_loaded = False
+
+
+def _load_providers() -> None:
+    global _loaded
+    if _loaded:
+        return
+    with _LOCK:
+        if _loaded:
+            return
+        _loaded = True
+        for mod in _PROVIDERS:
+            importlib.import_module(mod)
+        for spec in _read_user_file():
+            _MODELS[spec.name] = spec
+
+
+def user_models_file() -> Path:
+    """Where `painterly models add` keeps a user's own models (``PAINTERLY_MODELS_FILE``)."""
+    env = os.environ.get("PAINTERLY_MODELS_FILE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    return Path(base) / "painterly" / "models.json"
+
+
+def _read_user_file() -> list[ModelSpec]:
+    path = user_models_file()
+    if not path.is_file():
+        return []
+    try:
+        entries = json.loads(path.read_text())
+        return [ModelSpec(**{**e, "files": tuple(e.get("files", ()))}) for e in entries]
+    except (ValueError, TypeError) as e:
+        raise InputError(f"{path}: not a valid painterly models file ({e}); fix or delete it") from None
+
+
+def add_user_model(spec: ModelSpec) -> ModelSpec:
+    """Register ``spec`` and keep it in the user's models file for later sessions."""
+    _load_providers()
+    with _LOCK:
+        entries = [s for s in _read_user_file() if s.name != spec.name] + [spec]
+        path = user_models_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps([asdict(s) for s in entries], indent=1))
+        return register_model(spec)
+
+
+def forget_user_model(name: str) -> bool:
+    """Drop a user-added model from the registry and the models file (files are not touched)."""
+    _load_providers()
+    with _LOCK:
+        entries = _read_user_file()
+        kept = [s for s in entries if s.name != name]
+        if len(kept) == len(entries):
+            return False
+        user_models_file().write_text(json.dumps([asdict(s) for s in kept], indent=1))
+        _MODELS.pop(name, None)
+        return True
+
+
+def register_model(spec: ModelSpec) -> ModelSpec:
+    """Add a model (or replace the one of the same name). Returns ``spec``."""
+    if not isinstance(spec, ModelSpec):
+        raise TypeError("register_model takes a ModelSpec")
+    with _LOCK:
+        _MODELS[spec.name] = spec
+    return spec
+
+
+def get_model(name: str) -> ModelSpec:
+    """The spec registered as ``name``; :class:`UnknownModelError` lists the known names."""
+    _load_providers()
+    with _LOCK:
+        spec = _MODELS.get(name) or _MODELS.get(str(name).lower())
+        if spec is None:
+            raise UnknownModelError(
+                name, _MODELS, hint="or give a local model folder or a Hugging Face repo id (owner/name)"
+            )
+        return spec
+
+
+def list_models(kind: str | None = None) -> list[ModelSpec]:
+    """All registered specs, sorted by name, optionally of one kind."""
+    _load_providers()
+    with _LOCK:
+        specs = sorted(_MODELS.values(), key=lambda s: s.name)
+    return [s for s in specs if kind is None or s.kind == kind]
+
+
+def spec_for(name_or_path: str | Path, kind: str = "diffusion") -> ModelSpec:
+    """A registered name, a local folder or a repo id -> a spec (ad hoc for folders and repo ids)."""
+    text = str(name_or_path)
+    _load_providers()
+    with _LOCK:
+        if text in _MODELS:
+            return _MODELS[text]
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return ModelSpec(name="local", kind=kind, local_path=str(path.resolve()),
+                         description=f"local folder {path}")
+    if _REPO_ID.match(text) and not path.exists() and not text.startswith((".", "/", "~")):
+        return ModelSpec(name=re.sub(r"[^a-z0-9.\-_]", "-", text.lower()), kind=kind, repo_id=text,
+                         description=f"Hugging Face repo {text} (not in the registry)")
+    if any(sep in text for sep in ("/", "\\")) or text.startswith((".", "~")):
+        raise InputError(f"{text}: no such model folder")
+    return get_model(text)  # raises UnknownModelError with the valid names
