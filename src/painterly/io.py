@@ -30,14 +30,14 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any
 
 import numpy as np
 from PIL import Image, ImageOps, PngImagePlugin
 
 from painterly.errors import InputError, LimitError, UnsupportedFormatError
 
-ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes], Image.Image, np.ndarray]
+ImageSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes] | Image.Image | np.ndarray
 
 #: Formats decoded, by Pillow format name. Detection is by content (magic bytes), never by name.
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
@@ -353,7 +353,7 @@ def save_image(
 
 def read_metadata(src: str | os.PathLike | bytes) -> dict[str, str]:
     """painterly's own metadata from a PNG written by :func:`save_image`."""
-    stream = _io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else open(src, "rb")
-    with stream, Image.open(stream, formats=["PNG", "JPEG", "WEBP"]) as im:
+    data = bytes(src) if isinstance(src, (bytes, bytearray)) else Path(src).read_bytes()
+    with Image.open(_io.BytesIO(data), formats=["PNG", "JPEG", "WEBP"]) as im:
         return {k.split(":", 1)[1]: v for k, v in im.info.items()
                 if isinstance(k, str) and k.startswith("painterly:")}

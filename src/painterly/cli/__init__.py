@@ -27,12 +27,17 @@ def _root(
 
 
 # Command modules register themselves on `app` when imported.
-from painterly.cli import stylize_cmd, styles_cmd, demo_cmd  # noqa: E402,F401
-from painterly.cli import listen_cmd  # noqa: E402,F401
-from painterly.cli import library_cmd  # noqa: E402,F401
-from painterly.cli import stylize_hq_cmd  # noqa: E402,F401
-from painterly.cli import models_cmd, paint_cmd  # noqa: E402,F401
-from painterly.cli import curate_cmd  # noqa: E402,F401
+from painterly.cli import (  # noqa: E402,F401  # noqa: E402,F401
+    curate_cmd,
+    demo_cmd,
+    library_cmd,
+    listen_cmd,
+    models_cmd,
+    paint_cmd,
+    styles_cmd,
+    stylize_cmd,
+    stylize_hq_cmd,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,9 +38,8 @@ def paint_command(
 
     With -n N --keep K: paint N pictures and keep the K best by CLIP score (see 'painterly curate').
     """
-    from painterly.generation import Runtime, generate, load_pipeline, parse_size
-
     from painterly.cli.curate_cmd import check_many, paint_and_curate
+    from painterly.generation import Runtime, generate, load_pipeline, parse_size
 
     many = check_many(count, keep, output)  # -n/--keep: a folder of the best (curate_cmd.py)
     if not many:

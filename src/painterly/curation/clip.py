@@ -224,5 +224,12 @@ def clip_similarity(images: Sequence[Any], text: str, *,
     return np.clip(img_emb @ txt_emb[0], -1.0, 1.0)
 
 
-__all__ = ["ClipConfig", "ClipScorer", "DEFAULT_MODEL", "TransformersClip", "clip_similarity",
-           "get_scorer", "load_clip"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "ClipConfig",
+    "ClipScorer",
+    "TransformersClip",
+    "clip_similarity",
+    "get_scorer",
+    "load_clip",
+]

@@ -238,7 +238,7 @@ def flat_fraction(img: np.ndarray, bad: np.ndarray | None = None,
         broken = bpad.reshape(hb, b, wb, b).any(axis=(1, 3))
     counted = broken.copy()
     if flat.any():
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=8)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=8)
         min_blocks = config.flat_min_area * hb * wb
         large = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= min_blocks)
         large = large[large != 0]  # label 0 is the non-flat background

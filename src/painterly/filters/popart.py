@@ -73,7 +73,7 @@ def _ink_plan(lab: np.ndarray, cfg: PopArtConfig) -> tuple[np.ndarray, np.ndarra
     paper = np.array(_PAPER, _F32)
     black = np.array(_BLACK, _F32)
 
-    light = L >= ink_l
+    light = ink_l <= L
     bg = np.where(light[..., None], paper, ink)
     fg = np.where(light[..., None], ink, black)
     cover_light = (95.0 - L) / np.maximum(95.0 - ink_l, 1.0)
@@ -84,7 +84,7 @@ def _ink_plan(lab: np.ndarray, cfg: PopArtConfig) -> tuple[np.ndarray, np.ndarra
     bg[neutral], fg[neutral] = paper, black
     # Grey regions print as sparse black dots: half the coverage, else mid-greys turn black.
     cover[neutral] = np.clip((80.0 - L[neutral]) / 80.0, 0.0, 1.0) * 0.5
-    dark = L < cfg.black_level
+    dark = cfg.black_level > L
     bg[dark], fg[dark], cover[dark] = black, black, 1.0
     return bg.astype(_F32), fg.astype(_F32), cover
 

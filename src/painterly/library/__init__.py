@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from painterly.library import store as _store
 from painterly.library.store import (
     LibraryEntry,
     UnknownLibraryStyleError,
@@ -25,7 +26,6 @@ from painterly.library.store import (
     parse_tags,
     style_image,
 )
-from painterly.library import store as _store
 from painterly.styles import Style, register, unregister
 
 __all__ = [
@@ -38,9 +38,9 @@ __all__ = [
     "library_dir",
     "list_entries",
     "parse_tags",
+    "register_entries",
     "remove",
     "style_image",
-    "register_entries",
 ]
 
 

@@ -23,7 +23,6 @@ from torch import nn
 from painterly.errors import IntegrityError
 from painterly.models.packaged import PACKAGED, model_path, verify
 
-
 # (repeats, kernel, stride, expand ratio, out channels) per stage: EfficientNet-B0's table,
 # which Lite0 shares (width and depth multipliers 1.0).
 STAGES = (

@@ -30,7 +30,6 @@ __all__ = [
     "ModelSpec",
     "add_user_model",
     "forget_user_model",
-    "user_models_file",
     "get_model",
     "hub_cache_dir",
     "is_available",
@@ -42,5 +41,6 @@ __all__ = [
     "resolve",
     "sniff",
     "spec_for",
+    "user_models_file",
     "verify",
 ]

@@ -28,13 +28,13 @@ import struct
 from dataclasses import dataclass
 from math import gcd
 from pathlib import Path
-from typing import IO, Union
+from typing import IO
 
 import numpy as np
 
 from painterly.errors import InputError, LimitError, MissingExtraError, UnsupportedFormatError
 
-AudioSource = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes]]
+AudioSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes]
 
 
 class AudioError(InputError):

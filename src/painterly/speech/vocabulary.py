@@ -63,21 +63,7 @@ SUBJECTS = (
 # Common English words (function words, requests, everyday nouns and verbs) added as unigrams
 # only: they let the model produce word orders no template made, through backoff, instead of
 # forcing the nearest style word onto them.
-COMMON_WORDS = (
-    "the a an and or but of on in at to for with without from by into onto over under like as "
-    "is are be it this that these those its my me i you we it's please just very more less "
-    "some all no not too so much many little big small large tiny huge new few lots "
-    "make makes made do turn paint painted draw drawn sketch color colour add use give show "
-    "want would could should can keep change look looks looking see try put let get "
-    "photo picture image paper wall canvas board page background foreground top bottom side "
-    "water fire stone wood metal glass sand snow rain wind cloud clouds sun moon light lights "
-    "day morning evening afternoon noon dark shade shadow shape shapes pattern patterns "
-    "one two three first last again also only here there now then up down out off "
-    "style styles effect filter look feeling mood scene view art artist artwork "
-    "hand hands eyes hair tree flower leaf leaves grass hill hills road path wave waves "
-    "cats dogs birds houses boats cars buildings streets castle tower church market "
-    "kind sort bit lot way thing things something nothing everything"
-).split()
+COMMON_WORDS = ["the", "a", "an", "and", "or", "but", "of", "on", "in", "at", "to", "for", "with", "without", "from", "by", "into", "onto", "over", "under", "like", "as", "is", "are", "be", "it", "this", "that", "these", "those", "its", "my", "me", "i", "you", "we", "it's", "please", "just", "very", "more", "less", "some", "all", "no", "not", "too", "so", "much", "many", "little", "big", "small", "large", "tiny", "huge", "new", "few", "lots", "make", "makes", "made", "do", "turn", "paint", "painted", "draw", "drawn", "sketch", "color", "colour", "add", "use", "give", "show", "want", "would", "could", "should", "can", "keep", "change", "look", "looks", "looking", "see", "try", "put", "let", "get", "photo", "picture", "image", "paper", "wall", "canvas", "board", "page", "background", "foreground", "top", "bottom", "side", "water", "fire", "stone", "wood", "metal", "glass", "sand", "snow", "rain", "wind", "cloud", "clouds", "sun", "moon", "light", "lights", "day", "morning", "evening", "afternoon", "noon", "dark", "shade", "shadow", "shape", "shapes", "pattern", "patterns", "one", "two", "three", "first", "last", "again", "also", "only", "here", "there", "now", "then", "up", "down", "out", "off", "style", "styles", "effect", "filter", "look", "feeling", "mood", "scene", "view", "art", "artist", "artwork", "hand", "hands", "eyes", "hair", "tree", "flower", "leaf", "leaves", "grass", "hill", "hills", "road", "path", "wave", "waves", "cats", "dogs", "birds", "houses", "boats", "cars", "buildings", "streets", "castle", "tower", "church", "market", "kind", "sort", "bit", "lot", "way", "thing", "things", "something", "nothing", "everything"]
 
 # Sentence frames a person uses to ask for a style. {s}=style, {a}=adjective, {f}=feature,
 # {x}=subject, {p}=artist.
