@@ -99,3 +99,11 @@ def test_neural_only_option_on_a_filter_is_a_clear_error(tmp_path, photos, inver
     assert code == 2
     err = capsys.readouterr().err
     assert "does not take option(s) preserve_color" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [["stylize"], ["stylize", "x.jpg", "-o", "y.png", "--strength", "abc"],
+                                  ["no-such-command"]])
+def test_usage_errors_exit_2_without_traceback(args, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err and err.strip()

@@ -44,9 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code.
 
     Bad input exits 2 with one line on stderr; ``--debug`` shows the traceback instead.
+    Usage errors (missing argument, bad option value, unknown command) exit 2 with the usage.
     """
-    import click
-
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
@@ -57,15 +56,17 @@ def main(argv: list[str] | None = None) -> int:
             raise
         typer.echo(f"painterly: error: {e}", err=True)
         return 2
-    except click.exceptions.Exit as e:
+    except typer.Exit as e:
         return e.exit_code
-    except click.ClickException as e:  # usage errors: click's own message, exit 2
-        e.show()
-        return e.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("painterly: interrupted", err=True)
         return 130
     except Exception as e:
+        # Typer's usage errors (its vendored click's UsageError family) carry exit_code and show();
+        # matched by shape because Typer does not export the class.
+        if callable(getattr(e, "show", None)) and isinstance(getattr(e, "exit_code", None), int):
+            e.show()
+            return e.exit_code
         if debug:
             raise
         typer.echo(f"painterly: internal error: {type(e).__name__}: {e} (run with --debug for details)",
