@@ -219,8 +219,11 @@ def ukiyoe(
         dx, dy = offsets[i]
         if dx or dy:
             m = cv2.warpAffine(
-                m, np.array([[1, 0, dx], [0, 1, dy]], _F32), (sw, sh),
-                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE,
+                m,
+                np.array([[1, 0, dx], [0, 1, dy]], _F32),
+                (sw, sh),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
             )
         acc += m[..., None] * inks[i]
         cover += m
