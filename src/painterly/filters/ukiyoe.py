@@ -207,8 +207,16 @@ def ukiyoe(
     ink_idx = _snap_to_inks(means, ink_lab, cfg.ink_chroma_gain)[region]
     ink_idx = _util.majority_filter(ink_idx, len(inks), ksize=cfg.ink_mode_ksize)
 
-    # 3-4. Print each colour block with its own registration offset over the paper.
+    # 3. The sky (pale or blue blocks touching the top) is printed as one pale blue block
+    # (clouds keep their pale ink) that gets the graded Prussian blue after printing.
     sh, sw = ink_idx.shape
+    sky_region = np.zeros((sh, sw), bool)
+    if bokashi and cfg.bokashi_strength > 0:
+        sky_region = _sky_mask(ink_idx, ink_lab, cfg)
+        dark_blue = np.isin(ink_idx, [_INK_INDEX["prussian-blue"], _INK_INDEX["indigo"]])
+        ink_idx = np.where(sky_region & dark_blue, np.uint8(_INK_INDEX["pale-blue"]), ink_idx)
+
+    # 4. Print each colour block with its own registration offset over the paper.
     acc = np.zeros((sh, sw, 3), _F32)
     cover = np.zeros((sh, sw), _F32)
     offsets = rng.uniform(-1.0, 1.0, (len(inks), 2)) * cfg.registration_px * registration
@@ -233,19 +241,9 @@ def ukiyoe(
     cover = np.minimum(cover, 1.0)
     acc += (1.0 - cover)[..., None] * _PAPER
 
-    sky_region = np.zeros((sh, sw), bool)
-    if bokashi and cfg.bokashi_strength > 0:
-        sky = sky_region = _sky_mask(ink_idx, ink_lab, cfg)
-        if sky.any():
-            # The sky is printed as one block: pale blue ground (dark blue blocks of a photo
-            # sky lighten to it, clouds keep their pale ink), graded Prussian blue on top.
-            base = _util.resize_to(acc, (sw, sh))
-            dark_blue = np.isin(ink_idx, [_INK_INDEX["prussian-blue"], _INK_INDEX["indigo"]])
-            relight = cv2.GaussianBlur((sky & dark_blue).astype(_F32), (0, 0), 1.0)
-            base = base + relight[..., None] * (np.array(INKS["pale-blue"], _F32) - base)
-            g = _bokashi(sky, cfg.bokashi_depth, cfg.bokashi_strength)
-            blue = np.array(INKS["prussian-blue"], _F32)
-            acc = base + g[..., None] * (blue - base)
+    if sky_region.any():
+        g = _bokashi(sky_region, cfg.bokashi_depth, cfg.bokashi_strength)
+        acc += g[..., None] * (np.array(INKS["prussian-blue"], _F32) - acc)
 
     # 5. Keyblock lines.
     ink = None
@@ -268,8 +266,12 @@ def ukiyoe(
         down = dist[ink_idx[:-1, :], ink_idx[1:, :]] > cfg.contour_delta_e
         border[:, :-1] |= right
         border[:-1, :] |= down
-        if bokashi:
+        if sky_region.any():
+            # The sky is one graded block: no carved lines inside it (cloud edges included),
+            # only along the skyline, which is kept by eroding the sky a few pixels first.
+            inner = cv2.erode(sky_region.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
             border &= ~sky_region
+            ink[inner] = 0.0
         border = _util.remove_small_components(
             border, min_area=max(4, int(cfg.contour_min_area * sw * sh))
         )
