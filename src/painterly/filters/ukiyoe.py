@@ -283,18 +283,28 @@ def ukiyoe(
     out = _util.resize_to(acc, (w, h))
     if out is acc:
         out = out.copy()
+    # Everything below is folded into one (H, W) factor and one add, so the full-size colour
+    # image is touched only three times: out = out * texture * (1 - ink) + ink * sumi.
+    fac = None
     if texture > 0 and h >= 4 and w >= 4:
-        pseed = int(rng.integers(0, 2**31 - 1))
-        washi = rice_paper((h, w), seed=pseed % 1000)
-        grain = _woodgrain(h, w, pseed % 1000)
+        pseed = int(rng.integers(0, 2**31 - 1)) % 1000  # few sheets, each cached
+        washi = rice_paper((h, w), seed=pseed)
+        grain = _woodgrain(h, w, pseed)
         cov = _util.resize_to(cover, (w, h))
-        # Ink sits in the wood's grain: darker and lighter streaks where a block printed.
-        fac = 1.0 + _F32(cfg.woodgrain * texture) * grain * cov
-        fac += _F32(cfg.paper_texture * texture) * washi
-        out *= fac[..., None]
+        # Ink sits in the wood's grain: darker and lighter streaks where a block printed;
+        # washi fibres are lighter than the sheet and show through everywhere.
+        fac = cv2.multiply(grain, cov, scale=cfg.woodgrain * texture)
+        fac += _F32(1.0)
+        cv2.scaleAdd(washi, cfg.paper_texture * texture, fac, dst=fac)
+    k = None
     if ink is not None:
-        k = _util.resize_to(ink, (w, h))[..., None]
-        out += k * (_KEY - out)
+        k = _util.resize_to(ink, (w, h))
+        left = _F32(1.0) - k
+        fac = left if fac is None else cv2.multiply(fac, left)
+    if fac is not None:
+        out *= fac[..., None]
+    if k is not None:
+        out += k[..., None] * _KEY
     np.clip(out, 0.0, 1.0, out=out)
     return np.ascontiguousarray(out, dtype=_F32)
 
