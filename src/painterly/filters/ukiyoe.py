@@ -46,11 +46,14 @@ INKS: dict[str, tuple[float, float, float]] = {
     "brown": (0.47, 0.32, 0.21),  # taisha
     "pale-green": (0.62, 0.69, 0.47),
     "green": (0.29, 0.40, 0.29),
+    "blue-grey": (0.37, 0.44, 0.50),  # ai-nezumi, indigo mouse-grey
     "grey": (0.55, 0.53, 0.48),  # diluted sumi
     "sumi": (0.12, 0.11, 0.11),
     "cream": (0.95, 0.91, 0.80),
 }
 _INK_INDEX = {name: i for i, name in enumerate(INKS)}
+#: Inks a photo's sky snaps to: blues and clouds (greys and indigo are walls and shade too).
+_SKY_INKS = ("prussian-blue", "pale-blue", "cream")
 _PAPER = np.array((0.96, 0.93, 0.85), _F32)  # unprinted washi, warm off-white
 _KEY = np.array((0.10, 0.09, 0.10), _F32)  # keyblock sumi
 
@@ -65,8 +68,6 @@ class UkiyoeConfig:
     mode_ksize: int = 5  # majority filter on k-means labels
     ink_mode_ksize: int = 9  # majority filter on ink labels: blocks are carved, not speckled
     ink_chroma_gain: float = 1.1  # photo chroma is boosted before snapping so hues find an ink
-    sky_lightness: float = 62.0  # CIELAB L above which a block touching the top may be sky
-    sky_max_chroma: float = 30.0  # skies are pale; saturated bright blocks are not
     bokashi_depth: float = 0.45  # fraction of the image height over which the graded blue fades
     bokashi_strength: float = 0.9  # blue at the very top of the sky (1 = full Prussian blue)
     registration_px: float = 1.0  # max offset of a colour block at the working size
@@ -115,13 +116,12 @@ def _snap_to_inks(lab_means: np.ndarray, ink_lab: np.ndarray, gain: float) -> np
     return d.argmin(1).astype(np.uint8)
 
 
-def _sky_mask(ink_idx: np.ndarray, ink_lab: np.ndarray, cfg: UkiyoeConfig) -> np.ndarray:
-    """Bright, pale ink blocks connected to the top edge: where bokashi is printed."""
-    L = ink_lab[:, 0]
-    chroma = np.hypot(ink_lab[:, 1], ink_lab[:, 2])
-    # Pale inks, and blue inks of any lightness (a photo's blue sky snaps to Prussian blue).
-    blue = (ink_lab[:, 2] < -10) & (ink_lab[:, 2] < ink_lab[:, 1])
-    pale = ((cfg.sky_lightness <= L) & (cfg.sky_max_chroma >= chroma)) | (blue & (L > 25))
+def _sky_mask(ink_idx: np.ndarray) -> np.ndarray:
+    """Blocks of sky inks connected to the top edge: where bokashi is printed."""
+    # Blue-grey is left out on purpose: it is the ink of water and shade, and a sea seen
+    # through a gap in the clouds must not become part of the sky.
+    pale = np.zeros(len(INKS), bool)
+    pale[[_INK_INDEX[n] for n in _SKY_INKS]] = True
     cand = pale[ink_idx].astype(np.uint8)
     if not cand.any():
         return cand.astype(bool)
@@ -212,8 +212,8 @@ def ukiyoe(
     sh, sw = ink_idx.shape
     sky_region = np.zeros((sh, sw), bool)
     if bokashi and cfg.bokashi_strength > 0:
-        sky_region = _sky_mask(ink_idx, ink_lab, cfg)
-        dark_blue = np.isin(ink_idx, [_INK_INDEX["prussian-blue"], _INK_INDEX["indigo"]])
+        sky_region = _sky_mask(ink_idx)
+        dark_blue = ink_idx == _INK_INDEX["prussian-blue"]
         ink_idx = np.where(sky_region & dark_blue, np.uint8(_INK_INDEX["pale-blue"]), ink_idx)
 
     # 4. Print each colour block with its own registration offset over the paper.
@@ -266,12 +266,9 @@ def ukiyoe(
         down = dist[ink_idx[:-1, :], ink_idx[1:, :]] > cfg.contour_delta_e
         border[:, :-1] |= right
         border[:-1, :] |= down
-        if sky_region.any():
-            # The sky is one graded block: no carved lines inside it (cloud edges included),
-            # only along the skyline, which is kept by eroding the sky a few pixels first.
-            inner = cv2.erode(sky_region.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-            border &= ~sky_region
-            ink[inner] = 0.0
+        # The sky is one graded block: borders between its inks (cloud edges) are not
+        # carved; XDoG lines in it (cables, masts, strong cloud edges) are kept.
+        border &= ~sky_region
         border = _util.remove_small_components(
             border, min_area=max(4, int(cfg.contour_min_area * sw * sh))
         )
