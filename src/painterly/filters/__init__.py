@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 # One module per filter; each calls painterly.styles.filter_style(...) at import.
-_MODULES: list[str] = ["watercolor", "pencil", "inkwash", "cartoon", "oil", "popart"]
+_MODULES: list[str] = ["watercolor", "pencil", "inkwash", "cartoon", "oil", "popart", "ukiyoe"]
 
 for _m in _MODULES:
     importlib.import_module(f"painterly.filters.{_m}")
