@@ -385,3 +385,12 @@ def test_concurrent_requests_share_sessions(photo, painting):
         parallel = list(pool.map(lambda job: neural.transfer(photo, job[0], strength=job[1]), jobs))
     for a, b in zip(serial, parallel):
         assert np.abs(a - b).max() < 1e-5
+
+
+def test_style_predictor_threads_do_not_spin(painting):
+    """The small predictor's idle threads sleep at once; the big transformers keep spinning."""
+    neural.style_embedding(painting)
+    pred = networks._session("arbitrary_predict").get_session_options()
+    big = networks._session("multistyle26").get_session_options()
+    assert pred.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert not big.has_config_entry("session.intra_op.allow_spinning")

@@ -63,7 +63,10 @@ def _session(model: str, precision: str = "float", stats_mode: str | None = None
         from painterly.errors import InputError
 
         raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    return get_session((model, precision, stats_mode), lambda: _graph(model, precision, stats_mode))
+    # the 256 px style predictor takes ~10 ms and runs right before the transformer: measured
+    # (2 cores) its spinning pool threads added ~40 ms to the transformer run that followed
+    return get_session((model, precision, stats_mode), lambda: _graph(model, precision, stats_mode),
+                       spin=model != "arbitrary_predict")
 
 
 def pad_to_multiple(img: np.ndarray, multiple: int = MULTIPLE) -> tuple[np.ndarray, int, int]:
