@@ -329,16 +329,42 @@ def test_speed_rewrites_are_exact(model):
     else:
         x = np.ascontiguousarray(_photo(72, 104).transpose(2, 0, 1)[None])
         feeds = {"image": x, "style_weights": np.full(26, 1 / 26, np.float32)}
-    fast = graphs.subpixel_upsample_convs(graphs.space_to_depth_convs(m))
-    if model == "multistyle26":
+    if model == "multistyle26":  # its pad amounts are small constant subgraphs: fold them first
+        folded = graphs.fold_constants(m)
+        assert not any(n.op_type in ("Constant", "ConstantOfShape", "Cast") for n in folded.graph.node)
+        fast = graphs.subpixel_upsample_convs(graphs.space_to_depth_convs(folded))
+        assert not any(n.op_type == "Resize" for n in fast.graph.node)  # both upsamples sub-pixel
         fast = graphs.fuse_instance_norms(fast)
         assert sum(n.op_type == "InstanceNormalization" for n in fast.graph.node) == 18
+    else:
+        fast = graphs.subpixel_upsample_convs(graphs.space_to_depth_convs(m))
     ops = {n.op_type for n in fast.graph.node}
     assert "SpaceToDepth" in ops and "DepthToSpace" in ops
     if model == "arbitrary_transform":
         assert sum(n.op_type == "Resize" for n in fast.graph.node) == 1  # only the 1x no-op left
     run = lambda mm: ort.InferenceSession(mm.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)[0]  # noqa: E731
     assert np.abs(run(fast) - run(m)).max() < 1e-3
+    if model == "multistyle26":  # NHWC in and out, same numbers
+        nhwc = graphs.nhwc_io(fast, "image")
+        out = ort.InferenceSession(nhwc.SerializeToString(), providers=["CPUExecutionProvider"]).run(
+            None, dict(feeds, image=np.ascontiguousarray(x.transpose(0, 2, 3, 1))))[0]
+        assert out.shape == (1, 72, 104, 3)
+        assert np.abs(out - run(m).transpose(0, 2, 3, 1)).max() < 1e-3
+
+
+def test_multistyle_runner_matches_original_graph(photo):
+    """The runner (all rewrites, NHWC in/out, odd size padded) against the shipped graph."""
+    import onnxruntime as ort
+
+    img = photo[:75, :101]
+    w = np.zeros(26, np.float32)
+    w[[3, 19]] = [0.25, 0.75]
+    orig = ort.InferenceSession(str(model_path("multistyle26")), providers=["CPUExecutionProvider"])
+    x, h, wd = networks.pad_to_multiple(img)
+    ref = orig.run(None, {"image": np.ascontiguousarray(x.transpose(2, 0, 1)[None]), "style_weights": w})[0]
+    out, _ = networks.multistyle(img, w)
+    assert out.shape == (75, 101, 3) and out.dtype == np.float32 and out.flags.c_contiguous
+    assert np.abs(out - ref[0].transpose(1, 2, 0)[:h, :wd]).max() < 1e-3
 
 
 def test_style_embedding_cache_returns_independent_copies(painting):
@@ -359,3 +385,13 @@ def test_concurrent_requests_share_sessions(photo, painting):
         parallel = list(pool.map(lambda job: neural.transfer(photo, job[0], strength=job[1]), jobs))
     for a, b in zip(serial, parallel):
         assert np.abs(a - b).max() < 1e-5
+
+
+def test_style_predictor_threads_do_not_spin(painting):
+    """The small predictor's idle threads sleep at once; the big transformers keep spinning."""
+    neural.style_embedding(painting)
+    pred = networks._session("arbitrary_predict").get_session_options()
+    big = networks._session("multistyle26").get_session_options()
+    assert pred.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    with pytest.raises(RuntimeError):  # not set: onnxruntime's default (spinning)
+        big.get_session_config_entry("session.intra_op.allow_spinning")

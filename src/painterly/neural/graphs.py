@@ -388,3 +388,77 @@ def fuse_instance_norms(model: onnx.ModelProto) -> onnx.ModelProto:
     del g.node[:]
     g.node.extend(nodes)
     return _prune(model)
+
+
+def fold_constants(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Evaluate every node whose inputs are all constants and store its outputs as initializers.
+
+    Why: the 26-style network computes its reflect-pad amounts with small constant subgraphs
+    (ConstantOfShape, Concat, Slice, Transpose, Cast); onnxruntime folds them when it loads the
+    graph, but the pattern rewrites here need the pad amounts as plain constants first. Uses
+    onnx's reference evaluator, node by node (only tiny shape tensors are computed).
+    """
+    from onnx.reference import ReferenceEvaluator
+
+    model = _copy(model)
+    g = model.graph
+    consts = _consts(g)
+    keep, inits = [], []
+    for n in g.node:
+        if n.op_type == "Constant":
+            inits.append(numpy_helper.from_array(np.asarray(consts[n.output[0]]), n.output[0]))
+            continue
+        if n.input and all((not i) or i in consts for i in n.input) and n.op_type not in (
+                "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike"):
+            feeds = {i: consts[i] for i in n.input if i}
+            outs = ReferenceEvaluator(n).run(None, feeds)
+            for name, v in zip(n.output, outs):
+                consts[name] = np.asarray(v)
+                inits.append(numpy_helper.from_array(np.asarray(v), name))
+            continue
+        keep.append(n)
+    del g.node[:]
+    g.node.extend(keep)
+    have = {i.name for i in g.initializer}
+    g.initializer.extend(i for i in inits if i.name not in have)
+    return _prune(model)
+
+
+def nhwc_io(model: onnx.ModelProto, image_input: str) -> onnx.ModelProto:
+    """Take the image as NHWC (1, H, W, 3) and return NHWC, for a network that starts with a
+    reflect Pad of the image.
+
+    Why: the contract image is HxWx3; transposing it to NCHW in numpy costs a full-image copy
+    per call. Here the first Pad is done in NHWC and the Transpose after it is fused by
+    onnxruntime into the reorder to its blocked layout. Same numbers.
+    """
+    model = _copy(model)
+    g = model.graph
+    consts = _consts(g)
+    first = [n for n in g.node if image_input in n.input]
+    pads = consts.get(first[0].input[1]) if len(first) == 1 and first[0].op_type == "Pad" else None
+    if pads is None or list(pads[[0, 1, 4, 5]]) != [0, 0, 0, 0]:
+        raise ValueError("nhwc_io: the image must go to one spatial Pad")
+    pad, out_name = first[0], g.output[0].name
+    p = pads.tolist()  # NCHW order -> NHWC order
+    g.initializer.append(numpy_helper.from_array(
+        np.array([0, p[2], p[3], 0, 0, p[6], p[7], 0], np.int64), "nhwc__pads"))
+    nodes = []
+    for n in g.node:
+        if n is pad:
+            nodes.append(helper.make_node("Pad", [image_input, "nhwc__pads"], ["nhwc__padded"],
+                                          **{a.name: helper.get_attribute_value(a) for a in pad.attribute}))
+            nodes.append(helper.make_node("Transpose", ["nhwc__padded"], [pad.output[0]], perm=[0, 3, 1, 2]))
+        else:
+            if n.output[0] == out_name:
+                n.output[0] = "nhwc__nchw_out"
+            nodes.append(n)
+    nodes.append(helper.make_node("Transpose", ["nhwc__nchw_out"], [out_name], perm=[0, 2, 3, 1]))
+    del g.node[:]
+    g.node.extend(nodes)
+    for vi in list(g.input) + list(g.output):
+        if vi.name in (image_input, out_name):
+            vi.CopyFrom(helper.make_tensor_value_info(vi.name, onnx.TensorProto.FLOAT,
+                                                      [1, "height", "width", 3]))
+    del g.value_info[:]
+    return _prune(model)

@@ -6,7 +6,8 @@
   Shipped at a fixed 384x384 in int8 QDQ; painterly rewrites it (:mod:`painterly.neural.graphs`)
   to run at any size, as the dequantised float network (default) or the int8 one.
 * multistyle26 (Dumoulin et al. 2017, "A learned representation for artistic style"):
-  NCHW image in [0, 1] + ``style_weights[26]`` mixing the conditional instance-norm parameters.
+  NCHW image in [0, 1] + ``style_weights[26]`` mixing the conditional instance-norm parameters;
+  painterly's rewritten graph takes and returns NHWC.
 
 Every runner takes ``stats``: ``None`` (plain run), ``"export"`` (also return the instance-norm
 statistics) or a list of arrays (run with these statistics instead of the image's own).
@@ -46,9 +47,12 @@ def _graph(model: str, precision: str, stats_mode: str | None) -> bytes:
         # 9x9 convs from/to 3 channels in space-to-depth form; upsample convs as sub-pixel convs
         m = graphs.subpixel_upsample_convs(graphs.space_to_depth_convs(m))
     if model == "multistyle26":
+        # pad amounts as constants, then the two upsample convs as sub-pixel convs
+        m = graphs.subpixel_upsample_convs(graphs.fold_constants(m))
         m = graphs.space_to_depth_convs(m, max_in=0)  # the 9x9 conv to RGB only
         if not stats_mode:  # the fused kernel hides the statistics that tiling exports/injects
             m = graphs.fuse_instance_norms(m)
+        m = graphs.nhwc_io(m, image_input)  # takes and returns HxWx3: no numpy transposes
     if stats_mode:
         m = graphs.split_norm_stats(m, image_input, stats_mode)
     return m.SerializeToString()
@@ -59,7 +63,10 @@ def _session(model: str, precision: str = "float", stats_mode: str | None = None
         from painterly.errors import InputError
 
         raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    return get_session((model, precision, stats_mode), lambda: _graph(model, precision, stats_mode))
+    # the 256 px style predictor takes ~10 ms and runs right before the transformer: measured
+    # (2 cores) its spinning pool threads added ~40 ms to the transformer run that followed
+    return get_session((model, precision, stats_mode), lambda: _graph(model, precision, stats_mode),
+                       spin=model != "arbitrary_predict")
 
 
 def pad_to_multiple(img: np.ndarray, multiple: int = MULTIPLE) -> tuple[np.ndarray, int, int]:
@@ -106,7 +113,9 @@ def multistyle(image: np.ndarray, weights: np.ndarray, *, stats=None):
     sess = _session("multistyle26", "float",
                     None if stats is None else ("export" if stats == "export" else "inject"))
     x, h, w = pad_to_multiple(image)
-    feeds = {"image": np.ascontiguousarray(x.transpose(2, 0, 1)[None]),
+    # the session's graph takes and returns NHWC (graphs.nhwc_io)
+    feeds = {"image": np.ascontiguousarray(x[None], dtype=np.float32),
              "style_weights": weights.astype(np.float32)}
     out, st = _run(sess, feeds, stats)
-    return np.ascontiguousarray(out[0].transpose(1, 2, 0)[:h, :w], dtype=np.float32), st
+    out = out[0] if out.shape[1:3] == (h, w) else out[0, :h, :w]
+    return np.ascontiguousarray(out, dtype=np.float32), st

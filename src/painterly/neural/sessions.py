@@ -15,7 +15,7 @@ _SESSIONS: dict[tuple, object] = {}
 _LOCK = threading.Lock()
 
 
-def session_options(threads: int | None = None):
+def session_options(threads: int | None = None, spin: bool = True):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -26,21 +26,27 @@ def session_options(threads: int | None = None):
     if threads:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+    if not spin:
+        # a small network run between big ones: its idle pool threads would otherwise keep
+        # spinning on the cores while the next (big) session runs
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return opts
 
 
-def get_session(key: tuple, build: Callable[[], bytes], threads: int | None = None):
-    """The session for ``key`` (built with ``build()`` on first use)."""
+def get_session(key: tuple, build: Callable[[], bytes], threads: int | None = None,
+                spin: bool = True):
+    """The session for ``key`` (built with ``build()`` on first use); ``spin=False`` lets its
+    idle threads sleep at once (see :func:`session_options`)."""
     import onnxruntime as ort
 
-    full_key = key + (threads or int(os.environ.get("PAINTERLY_THREADS", "0") or 0),)
+    full_key = key + (threads or int(os.environ.get("PAINTERLY_THREADS", "0") or 0), spin)
     sess = _SESSIONS.get(full_key)
     if sess is not None:
         return sess
     with _LOCK:
         sess = _SESSIONS.get(full_key)
         if sess is None:
-            sess = ort.InferenceSession(build(), session_options(threads),
+            sess = ort.InferenceSession(build(), session_options(threads, spin),
                                         providers=["CPUExecutionProvider"])
             _SESSIONS[full_key] = sess
     return sess
