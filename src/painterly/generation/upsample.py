@@ -5,6 +5,8 @@ A 3x3 convolution of a nearest-upsampled map reads, for each of the four output 
 taps that land on the same low-resolution pixel are summed (the sub-pixel view of upsampling
 layers, Shi et al. 2016; Odena et al. 2016). Same result up to floating-point summation order,
 with 4 multiply-adds per output pixel and channel instead of 9, and no upsampled copy in memory.
+The four phases together are one transposed convolution (stride 2, 4x4 kernel, padding 1), which
+oneDNN runs in one call.
 
 The SD VAE decoder spends about a fifth of its time in the three convolutions that follow its
 upsamplers (benchmarks/results/diffusion.md); this rewrite cuts that part by 2.25x in FLOPs.
@@ -34,6 +36,28 @@ def phase_kernels(weight):
     return torch.cat(out, 0).to(weight.dtype)
 
 
+# Where tap t of output parity a sits in the equivalent stride-2, 4x4, padding-1 transposed
+# convolution: output row 2m+a takes input row m-1+a+t through kernel row 3-2t-a.
+def _tap(a: int, t: int) -> int:
+    return 3 - 2 * t - a
+
+
+def transposed_kernel(weight):
+    """(O, I, 3, 3) kernel -> (I, O, 4, 4) kernel of ``conv_transpose2d(stride=2, padding=1)``
+    computing the same four phases in one oneDNN call (faster here than four strided convs)."""
+    import torch
+
+    o, i = weight.shape[:2]
+    pk = phase_kernels(weight.float()).view(2, 2, o, i, 2, 2)
+    k = torch.zeros(i, o, 4, 4)
+    for a in (0, 1):
+        for b in (0, 1):
+            for ta in (0, 1):
+                for tb in (0, 1):
+                    k[:, :, _tap(a, ta), _tap(b, tb)] = pk[a, b, :, :, ta, tb].t()
+    return k.to(weight.dtype)
+
+
 def _make_module():
     import torch
     import torch.nn.functional as F
@@ -43,30 +67,17 @@ def _make_module():
 
         def __init__(self, conv: torch.nn.Conv2d, fallback: torch.nn.Module):
             super().__init__()
-            self.out_channels = conv.out_channels
-            self.weight = torch.nn.Parameter(phase_kernels(conv.weight.detach()), requires_grad=False)
-            self.bias = None if conv.bias is None else torch.nn.Parameter(
-                conv.bias.detach().repeat(4), requires_grad=False)
+            self.weight = torch.nn.Parameter(transposed_kernel(conv.weight.detach()), requires_grad=False)
+            self.bias = None if conv.bias is None else torch.nn.Parameter(conv.bias.detach().clone(),
+                                                                          requires_grad=False)
             self.fallback = fallback  # the original layer, for explicit output sizes
 
         def forward(self, x, output_size=None, *args, **kwargs):
-            n, _, h, w = x.shape
+            h, w = x.shape[-2:]
             if output_size is not None and tuple(output_size) != (2 * h, 2 * w):
                 return self.fallback(x, output_size, *args, **kwargs)
-            xp = F.pad(x, (1, 1, 1, 1))
-            o = self.out_channels
-            y = torch.empty((n, o, 2 * h, 2 * w), dtype=x.dtype, device=x.device, memory_format=_layout(x))
-            for a in (0, 1):
-                for b in (0, 1):
-                    k = 2 * a + b
-                    bias = None if self.bias is None else self.bias[k * o:(k + 1) * o]
-                    y[:, :, a::2, b::2] = F.conv2d(xp[:, :, a:a + h + 1, b:b + w + 1],
-                                                   self.weight[k * o:(k + 1) * o], bias)
-            return y
-
-    def _layout(x):
-        return torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) \
-            and not x.is_contiguous() else torch.contiguous_format
+            # stride 2, 4x4 kernel, padding 1: each output pixel reads a 2x2 input window
+            return F.conv_transpose2d(x, self.weight, self.bias, stride=2, padding=1)
 
     return SubpixelUpsample
 
