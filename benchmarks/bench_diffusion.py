@@ -9,6 +9,8 @@ model is built, so building random fp32 weights does not count).
 
     python benchmarks/bench_diffusion.py            # all configurations, writes a markdown table
     python benchmarks/bench_diffusion.py --one NAME # one configuration, prints one JSON line
+    python benchmarks/bench_diffusion.py --paired   # plain vs painterly variants, one process
+    python benchmarks/bench_diffusion.py --vae-check --onnx  # VAE decode variants, one process
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ PROMPT = "a watercolor painting of a lighthouse on a cliff at sunset"
 # name -> (pipeline, options). "plain" is diffusers' defaults: fp32, contiguous tensors.
 RUNS = {
     "plain": ("plain", {}),
-    "fp32+channels_last": ("painterly", {"dtype": "float32", "channels_last": True}),
-    "bf16": ("painterly", {"dtype": "bfloat16", "channels_last": False}),
-    "bf16+channels_last": ("painterly", {"dtype": "bfloat16", "channels_last": True}),
+    "fp32+channels_last": ("painterly", {"dtype": "float32", "channels_last": True, "fold_upsample": False}),
+    "bf16": ("painterly", {"dtype": "bfloat16", "channels_last": False, "fold_upsample": False}),
+    "bf16+channels_last": ("painterly", {"dtype": "bfloat16", "channels_last": True, "fold_upsample": False}),
+    "bf16+channels_last+fold_upsample": ("painterly", {"dtype": "bfloat16", "channels_last": True}),
     "bf16+channels_last+tiny_vae": ("painterly", {"dtype": "bfloat16", "channels_last": True,
                                                   "tiny_vae": True}),
     "bf16+channels_last+tiny_vae+compile": ("painterly", {"dtype": "bfloat16", "channels_last": True,
@@ -140,7 +143,8 @@ def run_one(name: str, repeats: int) -> dict:
 
         model = DiffusionModel(**parts, scheduler_config=sched, name="sd-turbo-arch",
                                defaults={"steps": 1, "guidance": 0.0, "size": (512, 512)})
-        prepare(model, Runtime(dtype=opts["dtype"], channels_last=opts["channels_last"]))
+        prepare(model, Runtime(dtype=opts["dtype"], channels_last=opts["channels_last"],
+                               fold_upsample=opts.get("fold_upsample", True)))
         if opts.get("compile"):
             model.unet = torch.compile(model.unet)
             model.vae.decoder = torch.compile(model.vae.decoder)
@@ -177,8 +181,8 @@ def run_one(name: str, repeats: int) -> dict:
 
 
 def run_paired(rounds: int) -> dict:
-    """plain fp32, painterly bf16+channels_last and painterly bf16+channels_last+tiny VAE in ONE
-    process, called in turn, so that load from other processes on this shared machine hits all
+    """plain fp32, painterly bf16+channels_last (with and without the folded upsampling) and
+    painterly bf16+channels_last+tiny VAE in ONE process, called in turn, so that load from other processes on this shared machine hits all
     three alike. The painterly variants share bf16 copies of the text encoder and UNet."""
     import copy
     import gc
@@ -198,9 +202,13 @@ def run_paired(rounds: int) -> dict:
     for k in ("text_encoder", "unet", "vae"):  # one module at a time: the fp32 copy is short-lived
         bf[k] = copy.deepcopy(parts[k]).to(torch.bfloat16)
         gc.collect()
-    rt = Runtime(dtype="bfloat16", channels_last=True)
+    rt = Runtime(dtype="bfloat16", channels_last=True, fold_upsample=False)
     real = prepare(DiffusionModel(unet=bf["unet"], vae=bf["vae"], text_encoder=bf["text_encoder"],
                                   tokenizer=parts["tokenizer"], scheduler_config=sched), rt)
+    # today's default: the same, with the VAE decoder's upsampling convs folded (generation/upsample.py)
+    folded = prepare(DiffusionModel(unet=bf["unet"], vae=copy.deepcopy(bf["vae"]), text_encoder=bf["text_encoder"],
+                                    tokenizer=parts["tokenizer"], scheduler_config=sched),
+                     Runtime(dtype="bfloat16", channels_last=True))
     cfg = {k: v for k, v in json.loads((CONFIGS / "taesd.json").read_text()).items() if not k.startswith("_")}
     tiny = prepare(DiffusionModel(unet=bf["unet"], vae=AutoencoderTiny.from_config(cfg).eval(),
                                   text_encoder=bf["text_encoder"], tokenizer=parts["tokenizer"],
@@ -209,6 +217,8 @@ def run_paired(rounds: int) -> dict:
         "plain": lambda: pipe(PROMPT, num_inference_steps=1, guidance_scale=0.0, width=512, height=512,
                               generator=torch.Generator("cpu").manual_seed(0)).images[0],
         "bf16+channels_last": lambda: generate(PROMPT, model=real, steps=1, seed=0, size=(512, 512)),
+        "bf16+channels_last+fold_upsample": lambda: generate(PROMPT, model=folded, steps=1, seed=0,
+                                                             size=(512, 512)),
         "bf16+channels_last+tiny_vae": lambda: generate(PROMPT, model=tiny, steps=1, seed=0, size=(512, 512)),
     }
     walls = {k: [] for k in calls}
@@ -258,6 +268,76 @@ def run_compile_check(repeats: int) -> dict:
             "ratio_min": min(walls["compiled"]) / min(walls["eager"])}
 
 
+def run_vae_check(repeats: int, onnx: bool) -> dict:
+    """VAE decode alone (64x64 latent -> 512x512), every variant in ONE process, called in turn:
+    plain fp32, bf16 + channels-last, the same with folded upsampling, torch.jit.trace + freeze of
+    it, and (with --onnx) onnxruntime's CPU provider on an fp32 ONNX export (static shape).
+    Differences are against the fp32 decode, on the decoder's raw output (nominal range [-1, 1])."""
+    import copy
+
+    import torch
+
+    from painterly.generation.upsample import fold_upsamplers
+
+    torch.manual_seed(0)
+    vae = build()["vae"]
+    z = torch.randn(1, 4, 64, 64, generator=torch.Generator().manual_seed(0)) / vae.config.scaling_factor
+    cl = torch.channels_last
+    bf = copy.deepcopy(vae).to(torch.bfloat16).to(memory_format=cl)
+    fold = copy.deepcopy(bf)
+    fold_upsamplers(fold.decoder)
+    zb = z.to(torch.bfloat16).to(memory_format=cl)
+
+    class Decode(torch.nn.Module):
+        def __init__(self, v):
+            super().__init__()
+            self.v = v
+
+        def forward(self, x):
+            return self.v.decode(x).sample
+
+    calls = {"fp32": lambda: vae.decode(z).sample,
+             "bf16+channels_last": lambda: bf.decode(zb).sample.float(),
+             "bf16+channels_last+fold_upsample": lambda: fold.decode(zb).sample.float()}
+    with torch.inference_mode():
+        jit = torch.jit.freeze(torch.jit.trace(Decode(fold).eval(), (zb,), check_trace=False))
+    calls["bf16+channels_last+fold_upsample+jit_freeze"] = lambda: jit(zb).float()
+    if onnx:
+        import onnxruntime as ort
+
+        path = Path(tempfile.mkdtemp()) / "vae_decoder.onnx"
+        t = time.perf_counter()
+        torch.onnx.export(Decode(vae), (z,), str(path), input_names=["z"], output_names=["image"],
+                          opset_version=17, dynamo=False)
+        print(f"onnx export: {time.perf_counter() - t:.1f} s", flush=True)
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.intra_op_num_threads = torch.get_num_threads()
+        sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        zn = z.numpy()
+        calls["onnxruntime fp32"] = lambda: torch.from_numpy(sess.run(None, {"z": zn})[0])
+    walls = {k: [] for k in calls}
+    outs = {}
+    with torch.inference_mode():
+        for k, f in calls.items():  # warm-up
+            outs[k] = f()
+        for _ in range(repeats):
+            for k, f in calls.items():
+                t = time.perf_counter()
+                f()
+                walls[k].append(time.perf_counter() - t)
+    ref = outs["fp32"]
+    res = {}
+    for k, v in walls.items():
+        d = (outs[k] - ref).abs()
+        res[k] = {"min_s": min(v), "runs_s": v, "max_abs_diff": float(d.max()), "mean_abs_diff": float(d.mean())}
+        print(f"{k:46s} min {min(v):6.2f} s  {min(v) / min(walls['fp32']):5.2f}x of fp32  "
+              f"max|d| {float(d.max()):.2e}  mean|d| {float(d.mean()):.2e}  runs {[round(x, 2) for x in v]}",
+              flush=True)
+    print(f"fp32 output: std {float(ref.std()):.3f}, range [{float(ref.min()):.2f}, {float(ref.max()):.2f}]")
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--one", choices=sorted(RUNS))
@@ -266,7 +346,12 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None, help="configurations to run (default all)")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "diffusion.json")
+    ap.add_argument("--vae-check", action="store_true", help="VAE decode variants alone, one process")
+    ap.add_argument("--onnx", action="store_true", help="with --vae-check: add onnxruntime (fp32 export)")
     args = ap.parse_args()
+    if args.vae_check:
+        print(json.dumps(run_vae_check(args.repeats, args.onnx)))
+        return
     if args.compile_check:
         print(json.dumps(run_compile_check(args.repeats)))
         return
