@@ -15,7 +15,7 @@ statistics) or a list of arrays (run with these statistics instead of the image'
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -26,7 +26,7 @@ PRECISIONS = ("float", "int8")
 MULTIPLE = 4  # both transformers downsample twice by 2: sides padded to a multiple of 4
 
 
-@lru_cache(maxsize=None)
+@cache
 def _graph(model: str, precision: str, stats_mode: str | None) -> bytes:
     import onnx
 
