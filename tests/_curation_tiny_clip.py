@@ -48,7 +48,7 @@ def build_tiny_clip(folder: Path, seed: int = 0, image_size: int = 32) -> Path:
     vocab["<|endoftext|>"] = len(vocab)
     (folder / "vocab.json").write_text(json.dumps(vocab))
     (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
-    tokenizer = CLIPTokenizer.from_pretrained(folder)
+    tokenizer = CLIPTokenizer.from_pretrained(folder, local_files_only=True)
     tokenizer.save_pretrained(folder)
 
     config = CLIPConfig(
