@@ -172,6 +172,9 @@ def load_pipeline(name_or_path: str | Path, *, runtime: Runtime | None = None) -
     from painterly.models import get_model, resolve, spec_for
 
     runtime = runtime or Runtime()
+    # the extra first: a model pulled without torch and diffusers could not be run anyway
+    _torch()
+    _diffusers()
     spec = spec_for(name_or_path, "diffusion")
     if spec.kind != "diffusion":
         raise InputError(f"model {spec.name!r} is a {spec.kind} model, not a diffusion model")
