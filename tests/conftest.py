@@ -29,3 +29,21 @@ def small_photo(chelsea) -> np.ndarray:
     from painterly.io import resize_max
 
     return resize_max(chelsea, 160)
+
+
+@pytest.fixture
+def hide_package(monkeypatch):
+    """``hide_package("torch")``: imports of that package fail from now on, as on an install
+    without the extra that brings it."""
+    import builtins
+
+    real_import = builtins.__import__
+    hidden: set[str] = set()
+
+    def fake_import(name, *args, **kwargs):
+        if name.split(".")[0] in hidden:
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    return hidden.add

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import hashlib
 from pathlib import Path
 
@@ -49,15 +48,8 @@ def test_bad_input_is_typed():
         M.ssim(np.zeros((8, 8, 3), np.float32), np.zeros((8, 8, 3), np.float32))
 
 
-def test_metrics_need_torch_extra(monkeypatch, photo):
-    real_import = builtins.__import__
-
-    def no_torch(name, *args, **kwargs):
-        if name == "torch" or name.startswith("torch."):
-            raise ImportError("No module named 'torch'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_torch)
+def test_metrics_need_torch_extra(hide_package, photo):
+    hide_package("torch")
     for fn in (M.content_distance, M.style_distance):
         with pytest.raises(MissingExtraError, match=r"painterly\[torch\]"):
             fn(photo, photo)

@@ -290,19 +290,10 @@ def test_cli_paint_without_model_exits_2_with_help(capsys, tmp_path, no_network)
     assert not (tmp_path / "x.png").exists()
 
 
-def test_cli_paint_without_the_extra_names_the_extra_first(capsys, tmp_path, monkeypatch):
+def test_cli_paint_without_the_extra_names_the_extra_first(capsys, tmp_path, hide_package):
     """A core install: the missing extra is reported before the missing model (pull is useless
     without torch and diffusers)."""
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_diffusers(name, *args, **kwargs):
-        if name == "diffusers" or name.startswith("diffusers."):
-            raise ImportError("No module named 'diffusers'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_diffusers)
+    hide_package("diffusers")
     assert main(["paint", "a cat", "-o", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err
     assert "painterly[diffusion]" in err and "models pull" not in err
