@@ -36,6 +36,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 _LOCK = threading.Lock()
+if hasattr(os, "register_at_fork"):
+    # A fork in the middle of a read would leave the child a held lock and fd 2 pointing at our
+    # temporary file: a fork waits for the read to end instead (as the logging module's locks do).
+    os.register_at_fork(before=_LOCK.acquire, after_in_parent=_LOCK.release,
+                        after_in_child=_LOCK.release)
 #: Pillow's plugins warn with the default stacklevel, so a warning's module is Pillow's.
 _PIL_MODULES = r"PIL(\..*)?$"
 #: Most native text kept per read: libtiff prints a line per bad strip.
