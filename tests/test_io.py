@@ -139,7 +139,8 @@ def test_mode_I_and_F():
 def test_numpy_arrays():
     _check_contract(to_image(np.zeros((5, 6), np.uint8)), (5, 6))
     np.testing.assert_allclose(to_image(np.full((2, 2, 3), 65535, np.uint16)), 1.0)
-    np.testing.assert_allclose(to_image(np.full((2, 2, 3), 2.0, np.float64)), 1.0)
+    with pytest.raises(InputError, match=r"\[0, 1\]"):
+        to_image(np.full((2, 2, 3), 2.0, np.float64))
     with pytest.raises(InputError):
         to_image(np.zeros((2, 2, 5), np.uint8))
     with pytest.raises(InputError):

@@ -71,3 +71,18 @@ class MissingExtraError(PainterlyError, ImportError):
 
 class CancelledError(PainterlyError):
     """A long-running job was cancelled through its progress callback."""
+
+
+class ContractError(PainterlyError):
+    """A technique (a style, a plugged-in filter) returned an image that breaks the contract.
+
+    This is a defect of that technique, not of the input; the message names the technique.
+    """
+
+
+class DecodeWarning(UserWarning):
+    """An image was read, but its decoder reported damage it worked around (the message says which).
+
+    painterly reports decoders' own warnings (Pillow's, with their source lines) under this
+    category instead, at most one per image read; filter it like any warning category.
+    """

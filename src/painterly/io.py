@@ -15,8 +15,20 @@ Mode conversion (PIL mode -> contract): ``1``/``L`` grey replicated to RGB; ``P`
 palette, its transparency honoured; ``LA``/``PA``/``RGBA``/``La``/``RGBa`` alpha-composited on
 white; ``CMYK``/``YCbCr``/``LAB``/``HSV`` converted by Pillow; ``I;16*`` divided by 65535 (scaled, not
 clipped); ``I`` (32-bit int) taken as 16-bit data (the container Pillow uses for 16-bit PNG),
-divided by 65535 and clipped; ``F`` used as is when inside ``[0, 1]``, else min-max normalised.
+divided by 65535 and clipped; ``F`` used as is when inside ``[0, 1]``, else min-max normalised
+(a float file has no agreed scale); NaN or infinite pixels are refused.
 EXIF orientation is applied. Animated inputs use their first frame.
+
+Arrays are converted by their dtype: ``uint8`` / 255, ``uint16`` / 65535, ``bool`` as 0/1. Float
+arrays must already be in ``[0, 1]``: an overshoot up to :data:`RANGE_TOLERANCE` (rounding) is
+clipped; anything further out, and any NaN or infinity, raises :class:`InputError` saying so
+(``img * 255`` is refused, not painted white). :func:`save_image` accepts what :func:`load_image`
+accepts for arrays and PIL images, under the same rules.
+
+Decoder warnings: damage a decoder worked around becomes one :class:`DecodeWarning` per image
+read, in painterly's words, attributed to the caller's line; everything the decoders said (their
+warnings, libtiff's stderr output) is logged at DEBUG on the ``painterly.io`` logger. See
+:mod:`painterly._capture` for how that stays off the terminal and thread-safe.
 
 Safety: the format is detected from content against an allow-list (PNG, JPEG, WebP, BMP,
 TIFF, GIF); anything else, EPS/PDF included, is refused before decoding. The pixel count and
@@ -26,8 +38,12 @@ side are checked from the header before pixels are decoded. Truncated files are 
 from __future__ import annotations
 
 import io as _io
+import logging
 import os
+import secrets
+import sys
 import warnings
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -35,7 +51,14 @@ from typing import IO, Any
 import numpy as np
 from PIL import Image, ImageOps, PngImagePlugin
 
-from painterly.errors import InputError, LimitError, UnsupportedFormatError
+from painterly._capture import DecoderOutput, decoder_output
+from painterly.errors import (
+    ContractError,
+    DecodeWarning,
+    InputError,
+    LimitError,
+    UnsupportedFormatError,
+)
 
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes] | Image.Image | np.ndarray
 
@@ -43,6 +66,17 @@ ImageSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes] | I
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
 #: Output formats by file extension.
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+#: How far a float image may overshoot [0, 1] and still be accepted (then clipped): half an 8-bit
+#: level, so the overshoot of resampling and colour maths (1.0000001) never changes a saved pixel,
+#: while 0-255 data (``img * 255``) and other scales are refused.
+RANGE_TOLERANCE = 0.5 / 255
+#: Formats whose native decoder prints to stderr (libtiff's default handlers). Pillow silences
+#: libjpeg (its own output_message), decodes PNG, GIF and BMP itself over zlib, and libwebp does
+#: not print, so only TIFF reads redirect file descriptor 2 (tests/test_decode_notes.py checks).
+NATIVE_STDERR_FORMATS = frozenset({"TIFF"})
+
+log = logging.getLogger(__name__)
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 @dataclass(frozen=True)
@@ -107,34 +141,35 @@ def check_size(width: int, height: int, limits: Limits = DEFAULT_LIMITS, label: 
 
 
 def _open_pil(stream: IO[bytes], label: str, limits: Limits) -> Image.Image:
-    with warnings.catch_warnings():
-        # Pillow warns (then errors) on huge images; our own header check below is stricter.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            im = Image.open(stream, formats=list(ALLOWED_FORMATS))
-        except Image.DecompressionBombError as e:
-            raise LimitError(
-                f"{label}: refused as a decompression bomb: the header claims far more pixels than "
-                f"the limits ({limits.max_side} px per side, {limits.max_pixels / 1e6:.0f} MP) ({e})"
-            ) from None
-        except Image.UnidentifiedImageError:
-            raise UnsupportedFormatError(
-                f"{label}: not a recognised image; accepted formats: {', '.join(ALLOWED_FORMATS)} "
-                "(detected from content, not from the file name)"
-            ) from None
-        except (OSError, ValueError, SyntaxError) as e:
-            raise InputError(f"{label}: cannot read image header ({e})") from None
+    # Called inside decoder_output, which ignores Pillow's DecompressionBombWarning: our own
+    # header check below is stricter.
+    try:
+        im = Image.open(stream, formats=list(ALLOWED_FORMATS))
+    except Image.DecompressionBombError as e:
+        raise LimitError(
+            f"{label}: refused as a decompression bomb: the header claims far more pixels than "
+            f"the limits ({limits.max_side} px per side, {limits.max_pixels / 1e6:.0f} MP) ({e})"
+        ) from None
+    except Image.UnidentifiedImageError:
+        raise UnsupportedFormatError(
+            f"{label}: not a recognised image; accepted formats: {', '.join(ALLOWED_FORMATS)} "
+            "(detected from content, not from the file name)"
+        ) from None
+    except (OSError, ValueError, SyntaxError) as e:
+        raise InputError(f"{label}: cannot read image header ({e})") from None
     if im.format not in ALLOWED_FORMATS:  # defensive: formats= already restricts this
         raise UnsupportedFormatError(f"{label}: format {im.format} is not accepted")
     check_size(im.width, im.height, limits, label)
     return im
 
 
-def _decode(im: Image.Image, label: str) -> Image.Image:
-    """Decode pixels of the first frame, apply EXIF orientation."""
+def _decode(im: Image.Image, label: str, said: DecoderOutput) -> Image.Image:
+    """Decode pixels of the first frame, apply EXIF orientation (inside decoder_output)."""
+    native = said.native_stderr() if im.format in NATIVE_STDERR_FORMATS else nullcontext()
     try:
-        im.seek(0)
-        im.load()
+        with native:
+            im.seek(0)
+            im.load()
     except EOFError:
         raise InputError(f"{label}: truncated image data") from None
     except (OSError, ValueError, SyntaxError) as e:
@@ -147,6 +182,40 @@ def _decode(im: Image.Image, label: str) -> Image.Image:
     except Exception:  # a broken EXIF block must not make a readable image unreadable
         oriented = im
     return oriented if oriented is not None else im
+
+
+def _read(label: str, open_image) -> Image.Image:
+    """``open_image()`` then decode, with the decoders' output captured and reported.
+
+    Reported once per read: a DecodeWarning when the image was still read (none when it is
+    refused: the error says why), and everything at DEBUG on this module's logger either way.
+    """
+    said = DecoderOutput()
+    try:
+        with decoder_output(ignore=(Image.DecompressionBombWarning,)) as said:
+            im = _decode(opened := open_image(), label, said)
+    except BaseException:
+        if said.details():
+            log.debug("%s: refused; the decoder said:\n%s", label, said.details())
+        raise
+    if said.details():
+        log.debug("%s: the decoder said:\n%s", label, said.details())
+    messages = said.messages(opened.format)
+    if messages:
+        summary = "; ".join(messages)
+        if len(summary) > 200:
+            summary = summary[:197] + "..."
+        _warn_from_caller(DecodeWarning(f"{label}: read, but the file looks damaged ({summary})"))
+    return im
+
+
+def _warn_from_caller(warning: Warning) -> None:
+    """``warnings.warn`` attributed to the first caller outside painterly (not Pillow's line)."""
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        level += 1
+        frame = frame.f_back
+    warnings.warn(warning, stacklevel=level)
 
 
 def _composite_on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -174,8 +243,11 @@ def pil_to_array(im: Image.Image) -> np.ndarray:
         return _grey_to_rgb(np.clip(arr / 65535.0, 0.0, 1.0))
     if mode == "F":
         arr = np.asarray(im).astype(np.float32)
-        arr = np.nan_to_num(arr, nan=0.0, posinf=1.0, neginf=0.0)
         lo, hi = float(arr.min()), float(arr.max())
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            n = int(np.count_nonzero(~np.isfinite(arr)))
+            raise InputError(f"float image has {n} NaN or infinite pixel(s); painterly needs "
+                             "finite values")
         if lo < 0.0 or hi > 1.0:
             arr = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
         return _grey_to_rgb(arr)
@@ -200,11 +272,42 @@ def _grey_to_rgb(grey: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2), dtype=np.float32)
 
 
-def to_image(arr: np.ndarray) -> np.ndarray:
-    """Bring a user's numpy array to the contract.
+def _check_range(arr: np.ndarray, label: str) -> np.ndarray:
+    """A float array's values: finite and in [0, 1] (clipped within RANGE_TOLERANCE), or InputError.
+
+    Two reductions and no copy when the values are fine; min/max propagate NaN, so one pass each
+    finds NaN, infinities and the range.
+    """
+    lo, hi = float(arr.min()), float(arr.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        n = int(np.count_nonzero(~np.isfinite(arr)))
+        raise InputError(
+            f"{label}: {n} value(s) are NaN or infinite; a float image needs finite values in "
+            "[0, 1] (replace them first, e.g. with numpy.nan_to_num)"
+        )
+    if lo < -RANGE_TOLERANCE or hi > 1.0 + RANGE_TOLERANCE:
+        hint = ""
+        if lo >= -RANGE_TOLERANCE and hi <= 255.0 + RANGE_TOLERANCE and hi > 1.5:
+            hint = "; this looks like 0-255 data: divide it by 255 or pass a uint8 array"
+        raise InputError(
+            f"{label}: float values range over [{lo:.6g}, {hi:.6g}], but a float image must be in "
+            f"[0, 1]{hint}"
+        )
+    if lo < 0.0 or hi > 1.0:
+        return np.clip(arr, 0.0, 1.0)
+    return arr
+
+
+def to_image(arr: np.ndarray, label: str = "image array") -> np.ndarray:
+    """Bring a user's numpy array to the contract (always a new array).
 
     Accepts HxW (grey), HxWx1, HxWx3 or HxWx4 (alpha composited on white); dtype uint8
-    (0..255), uint16 (0..65535), bool, or float (taken as [0, 1] and clipped).
+    (0..255), uint16 (0..65535), bool, or float in [0, 1] (see :data:`RANGE_TOLERANCE`).
+
+    Raises
+    ------
+    InputError
+        Another shape or dtype; float values outside [0, 1], NaN or infinite.
     """
     if not isinstance(arr, np.ndarray):
         raise InputError(f"expected a numpy array, got {type(arr).__name__}")
@@ -221,7 +324,7 @@ def to_image(arr: np.ndarray) -> np.ndarray:
     elif arr.dtype == np.bool_:
         f = arr.astype(np.float32)
     elif np.issubdtype(arr.dtype, np.floating):
-        f = np.clip(np.nan_to_num(arr.astype(np.float32), nan=0.0), 0.0, 1.0)
+        f = _check_range(arr, label).astype(np.float32)  # checked before the cast: 1e300 is no inf
     else:
         raise InputError(f"unsupported array dtype {arr.dtype}; accepted: uint8, uint16, bool, float")
     if f.shape[2] == 1:
@@ -254,18 +357,22 @@ def load_image(
     Raises
     ------
     InputError, UnsupportedFormatError, LimitError
+
+    Warns
+    -----
+    DecodeWarning
+        The file was read, but its decoder reported damage it worked around.
     """
     if isinstance(src, np.ndarray):
         check_size(src.shape[1] if src.ndim >= 2 else 0, src.shape[0] if src.ndim >= 1 else 0,
                    limits, "array")
-        img = to_image(src)
+        img = to_image(src, "array")
     elif isinstance(src, Image.Image):
         check_size(src.width, src.height, limits, "PIL image")
-        img = pil_to_array(_decode(src, "PIL image"))
+        img = pil_to_array(_read("PIL image", lambda: src))
     else:
         stream, label = _open_bytes(src, limits)
-        im = _open_pil(stream, label, limits)
-        img = pil_to_array(_decode(im, label))
+        img = pil_to_array(_read(label, lambda: _open_pil(stream, label, limits)))
     if max_size is not None:
         img = resize_max(img, max_size)
     return img
@@ -285,12 +392,49 @@ def resize_max(img: np.ndarray, max_size: int) -> np.ndarray:
     return np.ascontiguousarray(cv2.resize(img, size, interpolation=cv2.INTER_AREA))
 
 
-def to_uint8(img: np.ndarray) -> np.ndarray:
-    """Contract image -> uint8 HxWx3 (rounded, clipped)."""
-    return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+def check_image(img: np.ndarray | Image.Image, label: str = "image") -> np.ndarray:
+    """``img`` as a contract image: itself when it is one already (values checked, no copy).
+
+    Other arrays are converted by :func:`to_image`, PIL images decoded like :func:`load_image`
+    does (without its size limits: this is for images already in memory, outputs included).
+    """
+    if isinstance(img, Image.Image):
+        return pil_to_array(_read(label, lambda: img))
+    if not isinstance(img, np.ndarray):
+        raise InputError(f"{label}: expected a numpy array or PIL image, got {type(img).__name__}")
+    if img.dtype == np.float32 and img.ndim == 3 and img.shape[2] == 3 and img.flags.c_contiguous:
+        if img.shape[0] == 0 or img.shape[1] == 0:
+            raise InputError(f"{label}: image array is empty: shape {img.shape}")
+        return _check_range(img, label)
+    return to_image(img, label)
 
 
-def to_pil(img: np.ndarray) -> Image.Image:
+def check_output(out: Any, like: np.ndarray, name: str) -> np.ndarray:
+    """What technique ``name`` returned for ``like``, held to the contract.
+
+    Same shape as ``like``, float32, finite, in [0, 1]; an overshoot within
+    :data:`RANGE_TOLERANCE` is clipped. Anything else raises :class:`ContractError`.
+    """
+    if not isinstance(out, np.ndarray) or out.dtype != np.float32 or out.shape != like.shape:
+        got = (f"{out.dtype} array of shape {out.shape}" if isinstance(out, np.ndarray)
+               else type(out).__name__)
+        raise ContractError(
+            f"style {name!r} broke the image contract: it returned a {got}, not a float32 array "
+            f"of shape {like.shape}; this is a defect of that style, please report it"
+        )
+    try:
+        out = _check_range(out, f"style {name!r} returned an image whose")
+    except InputError as e:
+        raise ContractError(f"{e}; this is a defect of that style, please report it") from None
+    return np.ascontiguousarray(out)
+
+
+def to_uint8(img: np.ndarray | Image.Image) -> np.ndarray:
+    """Image -> uint8 HxWx3 (rounded). Takes what :func:`check_image` takes, under its rules."""
+    return np.clip(check_image(img) * np.float32(255.0) + np.float32(0.5), 0, 255).astype(np.uint8)
+
+
+def to_pil(img: np.ndarray | Image.Image) -> Image.Image:
     return Image.fromarray(to_uint8(img), mode="RGB")
 
 
@@ -307,7 +451,7 @@ def output_format(path: str | os.PathLike) -> str:
 def encode_image(
     img: np.ndarray, fmt: str = "PNG", *, quality: int = 92, metadata: dict[str, Any] | None = None
 ) -> bytes:
-    """Encode a contract image. Nothing of the input's metadata is carried over.
+    """Encode an image (see :func:`check_image`). Nothing of the input's metadata is carried over.
 
     ``metadata`` (painterly's own: style, seed, prompt, ...) goes into PNG text chunks; JPEG and
     WebP get none, so that nothing private can leak through them.
@@ -338,17 +482,40 @@ def save_image(
     quality: int = 92,
     metadata: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a contract image; the format follows the extension (.png, .jpg/.jpeg, .webp).
+    """Write an image; the format follows the extension (.png, .jpg/.jpeg, .webp).
 
-    The file is written to a temporary name and renamed, so a failed write never leaves half a file.
+    ``img``: a contract image, or any array or PIL image :func:`load_image` accepts (a uint8
+    array is written as 0-255 data). A float array out of [0, 1] raises :class:`InputError`.
+    The file is written to a temporary name and renamed, so a failed write never leaves half a
+    file nor the temporary one; it raises :class:`InputError` naming the path.
     """
     path = Path(path)
     data = encode_image(img, output_format(path), quality=quality, metadata=metadata)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    _write_atomic(path, data)
     return path
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write to a fresh hidden name in the same folder, then rename over ``path``.
+
+    The temporary name is unique (two writers of one path never share it) and created with
+    O_EXCL and mode 0o666 less the umask, like any new file; it is removed when anything fails.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        with suppress(OSError):
+            tmp.unlink()
+        raise InputError(f"cannot write {path}: {e.strerror or e}") from e
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def read_metadata(src: str | os.PathLike | bytes) -> dict[str, str]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from painterly.io import ImageSource, load_image, resize_max
+from painterly.io import ImageSource, check_image, check_output, load_image, resize_max
 from painterly.styles import check_strength, get_style
 
 ProgressFn = Callable[[int, int], None]  # (done, total)
@@ -47,7 +47,7 @@ def stylize(
     check_strength(strength)
     # a painting's path, an image, or a weighted blend goes to neural arbitrary-style transfer
     spec = get_style(style) if isinstance(style, str) and not os.path.isfile(style) else None
-    img = image if _is_contract(image) else load_image(image)
+    img = check_image(image) if _is_contract(image) else load_image(image)
     if max_size is not None:
         img = resize_max(img, max_size)
     if spec is None:
@@ -55,8 +55,7 @@ def stylize(
 
         return transfer(img, style, strength=strength, **options)
     out = spec.apply(img, strength=strength, seed=seed, **options)
-    assert out.shape == img.shape and out.dtype == np.float32, f"{spec.name} broke the contract"
-    return out
+    return check_output(out, img, spec.name)
 
 
 def _is_contract(x) -> bool:

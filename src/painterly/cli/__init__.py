@@ -21,9 +21,16 @@ _state = {"debug": False}
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print errors only: no notes, no 'wrote' lines."
+    ),
 ) -> None:
     _state["debug"] = debug
+    from painterly.cli._notes import configure
+
+    configure(ctx, quiet=quiet, debug=debug)
 
 
 # Command modules register themselves on `app` when imported.

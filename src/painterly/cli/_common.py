@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from painterly.cli._notes import quiet
 from painterly.errors import InputError, PainterlyError
 from painterly.io import ALLOWED_FORMATS, OUTPUT_FORMATS, output_format
 
@@ -92,9 +93,9 @@ def run_batch(
                 failed.append((src, str(e)))
             step()
     if len(files) == 1:
-        if not failed:
+        if not failed and not quiet():
             console.print(f"wrote {outs[0]}")
-    else:
+    elif not quiet():
         console.print(f"{len(files) - len(failed)} of {len(files)} written to {output}")
     for src, msg in failed:
         typer.echo(f"painterly: error: {msg}" if str(src) in msg else f"painterly: error: {src}: {msg}",

@@ -121,7 +121,7 @@ def _prepare(image: np.ndarray, config: QualityConfig) -> tuple[np.ndarray, np.n
             and arr.size and float(arr.min()) >= 0.0 and float(arr.max()) <= 1.0):
         img = arr  # already the contract: no copy (nothing below writes into it)
     else:
-        img = to_image(arr)  # validates shape and dtype; NaN -> 0
+        img = to_image(np.where(np.isfinite(arr), arr, 0) if bad.any() else arr)  # NaN: in `bad`
     img = resize_max(img, config.work_size)
     if bad.any():
         h, w = img.shape[:2]
