@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.console import Console
 from rich.table import Table
 
 from painterly.cli import app
@@ -55,7 +56,8 @@ def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (
             source, unpinned = source + " *", True
         table.add_row(s.name, s.kind, "yes" if _where(s) else "[yellow]no[/yellow]", _size(s),
                       licence, source)
-    console.print(table)
+    out = Console(soft_wrap=False)  # the listing is the command's output: stdout, pipeable
+    out.print(table)
     if unpinned:
         console.print("[dim]* not pinned to a commit and sha256: a pull checks the Hub's published "
                       "digests instead.[/dim]")
