@@ -205,9 +205,11 @@ def test_every_model_cache_in_painterly_is_bounded():
     """No module-level dict or functools.cache holds loaded models: each is a ModelCache."""
     from painterly.curation import clip
     from painterly.generation import model as gen_model
+    from painterly.neural import networks, sessions
     from painterly.text import embed
 
-    for cache in (clip._CACHE, gen_model._CACHE, embed._LOADED):
+    assert networks._graph.cache_info().maxsize  # functools.lru_cache with a size, not cache
+    for cache in (clip._CACHE, gen_model._CACHE, embed._LOADED, sessions._SESSIONS):
         assert isinstance(cache, ModelCache)
         assert cache.max_items is not None or cache.max_bytes is not None
     pytest.importorskip("torch")
