@@ -59,4 +59,4 @@ def test_shared_testdata_is_found_relative_to_the_repository():
     from conftest import TESTDATA
 
     repo = TESTS.parent
-    assert TESTDATA == repo.parent / "shared" / "testdata"
+    assert repo.parent / "shared" / "testdata" == TESTDATA
