@@ -158,6 +158,12 @@ def test_default_pipeline_budget_is_configurable_by_environment(monkeypatch):
     monkeypatch.setenv("PAINTERLY_PIPELINE_CACHE_MB", "lots")
     with pytest.raises(InputError, match="PAINTERLY_PIPELINE_CACHE_MB"):
         _default_budget()
+    from painterly.generation import load_pipeline
+    from painterly.generation import model as gen_model
+
+    monkeypatch.setattr(gen_model, "_budget_read", False)  # as in a fresh process
+    with pytest.raises(InputError, match="PAINTERLY_PIPELINE_CACHE_MB"):  # an error of the call,
+        load_pipeline("sd-turbo")  # not of `import painterly.generation`
     monkeypatch.delenv("PAINTERLY_PIPELINE_CACHE_MB")
     assert _default_budget() == 8 * 2**30
 

@@ -148,15 +148,28 @@ def _default_budget() -> int:
 
 
 # Loaded models, least recently used out first, within a byte budget (see set_cache_budget).
-_CACHE = ModelCache(max_items=None, max_bytes=_default_budget(), size_of=model_bytes,
+# The environment's budget is read at the first load, not at import: a bad value is then an
+# error of that call, and importing painterly never fails on it.
+_CACHE = ModelCache(max_items=None, max_bytes=8 * 2**30, size_of=model_bytes,
                     name="diffusion pipelines")
+_budget_read = False
+
+
+def _ensure_budget() -> None:
+    global _budget_read
+    if not _budget_read:
+        _CACHE.configure(max_bytes=_default_budget())
+        _budget_read = True
 
 
 def set_cache_budget(max_bytes: int | None = None, *, max_models: int | None = None) -> None:
     """Bound the loaded-model cache: at most ``max_bytes`` of weights (estimated from parameter
     sizes) and ``max_models`` models; None lifts that bound. Least recently used go first; the
-    model just loaded always stays, even alone over the budget."""
+    model just loaded always stays, even alone over the budget. Overrides
+    ``PAINTERLY_PIPELINE_CACHE_MB``."""
+    global _budget_read
     _CACHE.configure(max_items=max_models, max_bytes=max_bytes)
+    _budget_read = True
 
 
 def cached_models() -> list[tuple]:
@@ -203,6 +216,7 @@ def load_pipeline(name_or_path: str | Path, *, runtime: Runtime | None = None) -
     from painterly.models import get_model, resolve, spec_for
 
     runtime = runtime or Runtime()
+    _ensure_budget()
     # the extra first: a model pulled without torch and diffusers could not be run anyway
     _torch()
     _diffusers()
