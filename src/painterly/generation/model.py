@@ -210,8 +210,8 @@ def load_pipeline(name_or_path: str | Path, *, runtime: Runtime | None = None) -
     """Load a registered model, a Hugging Face repo id already in the cache, or a local folder.
 
     Loaded once per process and shared (thread-safe): later calls with the same model and
-    runtime return the same object, while it stays in the bounded cache (:func:`set_cache_budget`). Files are checked first (safetensors only, by content);
-    a missing model raises :class:`~painterly.errors.ModelMissingError` saying how to get it.
+    runtime return the same object while it stays in the bounded cache (:func:`set_cache_budget`).
+    Files are checked first (safetensors only, by content); a missing model raises :class:`~painterly.errors.ModelMissingError` saying how to get it.
     """
     from painterly.models import get_model, resolve, spec_for
 
