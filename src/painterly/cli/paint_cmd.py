@@ -1,4 +1,7 @@
-"""`painterly paint "prompt" -o out.png`: text to image, image to image (--init), inpainting (--mask)."""
+"""`painterly paint "prompt" -o out.png`: text to image, image to image (--init), inpainting (--mask).
+
+`painterly paint --voice recording.wav -o out.png`: the spoken words are the prompt.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from painterly.io import output_format, save_image
 
 @app.command("paint")
 def paint_command(
-    prompt: str = typer.Argument(..., help="What to paint."),
+    prompt: str = typer.Argument(None, help="What to paint (or say it: --voice)."),
     output: Path = typer.Option(..., "-o", "--output", help="Output image (.png, .jpg, .webp)."),
     model: str = typer.Option("sd-turbo", "--model", "-m",
                               help="Registered name (painterly models list), local folder or repo id."),
@@ -24,7 +27,8 @@ def paint_command(
     negative: str = typer.Option(None, "--negative", help="What not to paint (needs --guidance > 1)."),
     guidance: float = typer.Option(None, "--guidance", help="Classifier-free guidance (default: the model's)."),
     init: Path = typer.Option(None, "--init", help="Start from this image (image to image)."),
-    strength: float = typer.Option(None, "--strength", help="With --init: 0 keeps the image, 1 ignores it."),
+    strength: float = typer.Option(None, "--strength", help="With --init: 0 keeps the image, 1 ignores it "
+                                   "(default: the model's, about 0.5-0.6; 1 with --mask)."),
     mask: Path = typer.Option(None, "--mask", help="With --init: white = repaint, black = keep (inpainting)."),
     dtype: str = typer.Option("auto", "--dtype", help="auto (bf16 where the CPU has it), float32 or bfloat16."),
     tiny_vae: str = typer.Option(None, "--tiny-vae", help="Decode with a registered tiny VAE (e.g. taesd): faster."),
@@ -33,25 +37,37 @@ def paint_command(
                              "CLIP); writes a contact sheet with the scores."),
     clip: str = typer.Option("clip-vit-b-32", "--clip", help="CLIP model for --keep: name or local folder."),
     no_clip: bool = typer.Option(False, "--no-clip", help="With --keep: rank by the quality score only."),
+    voice: Path = typer.Option(None, "--voice", help="Recording of the spoken prompt (WAV/FLAC/OGG), "
+                               "instead of the PROMPT argument (offline PocketSphinx, US English)."),
 ) -> int:
     """Generate an image from a prompt with a few-step diffusion model.
 
     With -n N --keep K: paint N pictures and keep the K best by CLIP score (see 'painterly curate').
     """
     from painterly.cli.curate_cmd import check_many, paint_and_curate
-    from painterly.generation import Runtime, generate, load_pipeline, parse_size
+    from painterly.generation import Runtime, check_request, generate, load_pipeline, parse_size
 
+    if (prompt is None) == (voice is None):
+        raise InputError("give what to paint as the PROMPT argument or as --voice RECORDING (one of them)")
     many = check_many(count, keep, output)  # -n/--keep: a folder of the best (curate_cmd.py)
     if not many:
         output_format(output)  # a bad extension fails before the model loads
     wh = parse_size(size) if size else None
     if strength is not None and init is None:
         raise InputError("--strength needs --init")
+    if voice is not None:  # speech -> text first: a recording without words fails before any model
+        from painterly.cli.listen_cmd import voice_prompt
+
+        prompt = voice_prompt(voice)
+        console.print(f"heard: {prompt!r}")
+    # every option checked against the model's registry defaults before gigabytes load
+    strength = check_request(model, steps=steps, size=wh, guidance=guidance, negative=negative,
+                             init=init, strength=strength, mask=mask)
     m = load_pipeline(model, runtime=Runtime(dtype=dtype, tiny_vae=tiny_vae))
     n = steps if steps is not None else int(m.defaults.get("steps", 4))
     if many:
         meta = {"prompt": prompt, "model": m.name if m.name not in ("local", "custom") else model,
-                "steps": n}
+                "steps": n, **({"voice": voice.name} if voice is not None else {})}
         return paint_and_curate(
             lambda s, cb: generate(prompt, model=m, steps=n, seed=s, size=wh, negative=negative,
                                    guidance=guidance, init=init, strength=strength, mask=mask,
@@ -65,7 +81,7 @@ def paint_command(
     meta = {"prompt": prompt, "model": m.name if m.name not in ("local", "custom") else model,
             "steps": n, "seed": seed, "size": f"{img.shape[1]}x{img.shape[0]}"}
     for k, v in (("negative", negative), ("guidance", guidance), ("init", init and init.name),
-                 ("strength", strength), ("mask", mask and mask.name)):
+                 ("strength", strength), ("mask", mask and mask.name), ("voice", voice and voice.name)):
         if v is not None:
             meta[k] = v
     save_image(img, output, metadata=meta)

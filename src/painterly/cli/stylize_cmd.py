@@ -21,7 +21,8 @@ def stylize_command(
         ["cartoon"], "--style", "-s",
         help="Style name (see 'painterly styles'), or the path of any painting; repeat with "
              "weights to blend: --style starry.jpg:0.7 --style wave.jpg:0.3"),
-    strength: float = typer.Option(1.0, "--strength", help="0 = the photo, 1 = the full style."),
+    strength: float = typer.Option(None, "--strength", help="0 = the photo, 1 = the full style (default 1; "
+                                   "with --img2img the model's image-to-image default, about 0.5-0.6)."),
     max_size: int = typer.Option(None, "--max-size", help="Downscale so the longer side is at most N px."),
     seed: int = typer.Option(0, "--seed", help="Seed for random elements (same seed, same result)."),
     voice: Path = typer.Option(None, "--voice", help="Recording of a spoken prompt (WAV/FLAC/OGG): "
@@ -36,20 +37,22 @@ def stylize_command(
     tile: int = typer.Option(None, "--tile", help="Neural styles: tile size in px for huge images (0 = never tile)."),
 ) -> int:
     """Turn photos into art in the given style, a painting's style, or the style your words describe."""
+    img2img_strength = strength  # None: the diffusion model's own default (cli/_prompt.py)
+    strength = 1.0 if strength is None else strength
     check_strength(strength)
     if voice is not None and prompt is not None:
         raise InputError("give --voice or --prompt, not both")
     if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)
         from painterly.cli.listen_cmd import stylize_by_voice
 
-        return stylize_by_voice(inputs, output, voice, strength=strength, seed=seed,
+        return stylize_by_voice(inputs, output, voice, strength=img2img_strength, seed=seed,
                                 max_size=max_size, img2img=img2img)
     if prompt is not None or img2img is not None:  # words -> styles (painterly.text)
         from painterly.cli._prompt import stylize_by_prompt
 
         if prompt is None:
             raise InputError("--img2img needs --prompt: the words the model paints from")
-        return stylize_by_prompt(inputs, output, prompt, strength=strength, seed=seed,
+        return stylize_by_prompt(inputs, output, prompt, strength=img2img_strength, seed=seed,
                                  max_size=max_size, img2img=img2img)
     files = expand_inputs(inputs)
     style_arg, label = _style_arg(style)  # unknown names and missing files fail before any work

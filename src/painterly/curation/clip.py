@@ -27,6 +27,7 @@ import numpy as np
 
 from painterly.errors import InputError, MissingExtraError, ModelMissingError
 from painterly.io import load_image, to_uint8
+from painterly.models.cache import ModelCache
 
 DEFAULT_MODEL = "clip-vit-b-32"
 
@@ -155,15 +156,16 @@ class TransformersClip:
         return _normalise_rows(feats.float().cpu().numpy()).astype(np.float32)
 
 
-_CACHE: dict[tuple[str, str | None, int], TransformersClip] = {}
-_CACHE_LOCK = threading.Lock()
+# Loaded CLIP models, least recently used out first: a ViT-B/32 holds about 600 MB in float32.
+_CACHE = ModelCache(max_items=2, name="CLIP models")
 
 
 def load_clip(name_or_path: str | Path = DEFAULT_MODEL, *, config: ClipConfig = ClipConfig()
               ) -> TransformersClip:
     """A registered CLIP name, or a local folder -> a cached :class:`TransformersClip`.
 
-    One instance per (folder, device, batch size) per process. Raises
+    One instance per (folder, device, batch size) per process, in a bounded cache (the two
+    most recently used). Raises
     :class:`~painterly.errors.ModelMissingError` (saying ``painterly models pull NAME``) when the
     weights are not on this machine; never downloads.
     """
@@ -171,10 +173,7 @@ def load_clip(name_or_path: str | Path = DEFAULT_MODEL, *, config: ClipConfig = 
 
     folder = resolve(name_or_path, kind="clip")
     key = (str(Path(folder).resolve()), config.device, config.batch_size)
-    with _CACHE_LOCK:  # held while loading: two threads asking at once load the model once
-        if key not in _CACHE:
-            _CACHE[key] = TransformersClip(folder, config)
-        return _CACHE[key]
+    return _CACHE.get(key, lambda: TransformersClip(folder, config))  # loaded once, shared
 
 
 def get_scorer(model: str | Path | ClipScorer = DEFAULT_MODEL) -> ClipScorer:

@@ -28,6 +28,10 @@ from painterly.io import ImageSource, load_image, to_image, to_pil
 Progress = Callable[[int, int], object]
 MAX_SIDE = 2048  # px: beyond this a 512-trained model repeats itself and memory explodes
 FEATHER_PX = 8  # inpainting: width of the soft inner edge where generated pixels fade into the photo
+# Image to image without a strength: keep the photo's layout and colours, repaint its surface.
+# At 1.0 the init is pure noise again (the photo is thrown away); diffusers' img2img examples use
+# 0.5 for SD-Turbo and 0.5-0.75 for SD 1.5. A model's registry entry may set its own ("strength").
+IMG2IMG_STRENGTH = 0.6
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def check_inputs(steps: int, size: tuple[int, int], strength: float | None, guidance: float,
-                 init: Any, mask: Any) -> None:
+                 init: Any, mask: Any, negative: str | None = None) -> None:
     """All validation in one place, before any model work."""
     if not isinstance(steps, int) or not 1 <= steps <= 200:
         raise InputError(f"steps {steps!r}: give a whole number from 1 to 200")
@@ -64,6 +68,46 @@ def check_inputs(steps: int, size: tuple[int, int], strength: float | None, guid
         raise InputError("a mask needs the init image it applies to")
     if not 0.0 <= guidance <= 30.0:
         raise InputError(f"guidance {guidance}: must be between 0 and 30")
+    if negative and guidance <= 1.0:
+        # Classifier-free guidance is what reads the negative prompt: at guidance <= 1 diffusers
+        # never runs the unconditional branch, so the words would be dropped without a trace.
+        raise InputError(
+            f"a negative prompt needs guidance above 1 (it is {guidance:g}: distilled one-step "
+            "models such as sd-turbo run without guidance); give --guidance 2 or more, or "
+            "drop the negative prompt")
+
+
+def default_strength(model: str | Path | DiffusionModel) -> float:
+    """The image-to-image strength used when none is given: the model's registry default, else
+    :data:`IMG2IMG_STRENGTH`. Reads the registry only; loads nothing."""
+    return float(_defaults(model).get("strength", IMG2IMG_STRENGTH))
+
+
+def check_request(model: str | Path | DiffusionModel, *, steps: int | None = None,
+                  size: tuple[int, int] | None = None, guidance: float | None = None,
+                  negative: str | None = None, init: Any = None, strength: float | None = None,
+                  mask: Any = None) -> float | None:
+    """:func:`check_inputs` with the model's registry defaults filled in, before it is loaded
+    (so a bad request fails in milliseconds). Returns the strength to use (None without init)."""
+    defaults = _defaults(model)
+    if init is not None and strength is None:  # inpainting repaints the masked part wholly
+        strength = 1.0 if mask is not None else float(defaults.get("strength", IMG2IMG_STRENGTH))
+    check_inputs(int(defaults.get("steps", 4)) if steps is None else steps, size or (512, 512),
+                 strength, float(defaults.get("guidance", 0.0)) if guidance is None else guidance,
+                 init, mask, negative)
+    return strength
+
+
+def _defaults(model: str | Path | DiffusionModel) -> dict:
+    """A model's defaults (steps, guidance, strength ...) without loading it."""
+    if isinstance(model, DiffusionModel):
+        return dict(model.defaults)
+    from painterly.models import spec_for
+
+    try:
+        return dict(spec_for(model, "diffusion").defaults)
+    except InputError:
+        return {}  # an unknown name or a bad folder: loading it raises the error that says so
 
 
 def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -126,20 +170,22 @@ def generate(
 
     Parameters
     ----------
-    prompt, negative : what to draw, and what not to (the negative prompt needs guidance > 1).
+    prompt, negative : what to draw, and what not to (a negative prompt needs guidance > 1:
+        :class:`~painterly.errors.InputError` otherwise, never silently dropped).
     model : a registered name, a local folder, a cached repo id, or a loaded DiffusionModel.
     steps : denoising steps actually run; default from the model (1 for SD-Turbo, 4 for LCM).
     seed : same seed, same model, same machine -> same image (a CPU torch.Generator).
     size : (width, height), multiples of 8; default the model's (or the init's aspect ratio).
     init, strength : image to image; strength 0 returns ``init`` unchanged without running the
-        model, 1 ignores it. With ``mask`` (white = repaint): inpainting; pixels outside the mask
+        model, 1 ignores it; None uses the model's default (:func:`default_strength`, about 0.6;
+        1 when inpainting). With ``mask`` (white = repaint): inpainting; pixels outside the mask
         are the init's exactly, with an ``FEATHER_PX`` soft edge inside the mask.
     progress : ``progress(done, total)`` after each step; returning ``False`` or raising
         :class:`~painterly.errors.CancelledError` cancels (``CancelledError`` is raised).
     """
-    # 1. Check inputs (before loading anything), then resolve the model's defaults
-    check_inputs(1 if steps is None else steps, size or (512, 512), strength,
-                 0.0 if guidance is None else guidance, init, mask)
+    # 1. Check inputs with the model's defaults filled in, before loading anything
+    strength = check_request(model, steps=steps, size=size, guidance=guidance, negative=negative,
+                             init=init, strength=strength, mask=mask)
     if init is not None and strength == 0.0:
         return load_image(init).copy()  # nothing to change: no model is loaded or called
     m = _as_model(model, runtime)
@@ -147,7 +193,7 @@ def generate(
     guidance = float(m.defaults.get("guidance", 0.0) if guidance is None else guidance)
     init_img = None if init is None else load_image(init)
     out_size = _output_size(m, size, init_img)
-    check_inputs(steps, out_size, strength, guidance, init, mask)
+    check_inputs(steps, out_size, strength, guidance, init, mask, negative)
 
     # 2. One pipeline and scheduler for this call, around the shared weights
     import torch
@@ -156,7 +202,7 @@ def generate(
     pipe = m.pipeline(task)
     generator = torch.Generator("cpu").manual_seed(int(seed))
     kwargs: dict[str, Any] = dict(
-        prompt=prompt, negative_prompt=negative if guidance > 1.0 else None,
+        prompt=prompt, negative_prompt=negative or None,
         guidance_scale=guidance, width=out_size[0], height=out_size[1],
         generator=generator, output_type="np", num_inference_steps=steps,
     )
@@ -164,7 +210,7 @@ def generate(
     # 3. Image to image runs `steps` real steps: diffusers runs int(n * strength) of n
     if init_img is not None:
         init_rs = _resize(init_img, out_size)
-        strength = 1.0 if strength is None else float(strength)
+        strength = float(strength)
         kwargs.update(image=to_pil(init_rs), strength=strength,
                       num_inference_steps=max(steps, math.ceil(steps / max(strength, 1e-3))))
         if task == "image":  # img2img takes its size from the (resized) init image

@@ -4,18 +4,20 @@ A loaded model holds only the *stateless* components (text encoder, tokenizer, U
 scheduler's *config*. Schedulers keep per-call state (their timesteps and step index), which is
 what breaks a diffusers pipeline shared by two threads (diffusers #3672, #5749), so every call
 builds its own scheduler from the config and its own light pipeline object around the shared
-components (see :meth:`DiffusionModel.pipeline`). Loaded models are cached per process.
+components (see :meth:`DiffusionModel.pipeline`). Loaded models are cached per process, least
+recently used out first within a byte budget (:func:`set_cache_budget`).
 """
 
 from __future__ import annotations
 
 import json
-import threading
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from painterly.errors import InputError, MissingExtraError
+from painterly.models.cache import ModelCache
 
 
 def _torch():
@@ -128,9 +130,51 @@ def prepare(model: DiffusionModel, runtime: Runtime) -> DiffusionModel:
     return model
 
 
-_CACHE: dict[tuple, DiffusionModel] = {}
-_CACHE_LOCK = threading.Lock()
-_KEY_LOCKS: dict[tuple, threading.Lock] = {}
+def model_bytes(model: DiffusionModel) -> int:
+    """Memory a loaded model holds: the bytes of its UNet, VAE and text encoder tensors."""
+    from painterly.models.cache import torch_module_bytes
+
+    return torch_module_bytes(model.unet, model.vae, model.text_encoder)
+
+
+def _default_budget() -> int:
+    """``PAINTERLY_PIPELINE_CACHE_MB`` or 8 GiB: one SD 1.5 in float32 (4.3 GB) plus one in bf16,
+    or three SD-Turbo/SDXS models in bf16 (about 2.6 GB each with their text encoders)."""
+    mb = os.environ.get("PAINTERLY_PIPELINE_CACHE_MB", "").strip()
+    try:
+        return int(float(mb) * 2**20) if mb else 8 * 2**30
+    except ValueError:
+        raise InputError(f"PAINTERLY_PIPELINE_CACHE_MB={mb!r}: give a number of megabytes") from None
+
+
+# Loaded models, least recently used out first, within a byte budget (see set_cache_budget).
+# The environment's budget is read at the first load, not at import: a bad value is then an
+# error of that call, and importing painterly never fails on it.
+_CACHE = ModelCache(max_items=None, max_bytes=8 * 2**30, size_of=model_bytes,
+                    name="diffusion pipelines")
+_budget_read = False
+
+
+def _ensure_budget() -> None:
+    global _budget_read
+    if not _budget_read:
+        _CACHE.configure(max_bytes=_default_budget())
+        _budget_read = True
+
+
+def set_cache_budget(max_bytes: int | None = None, *, max_models: int | None = None) -> None:
+    """Bound the loaded-model cache: at most ``max_bytes`` of weights (estimated from parameter
+    sizes) and ``max_models`` models; None lifts that bound. Least recently used go first; the
+    model just loaded always stays, even alone over the budget. Overrides
+    ``PAINTERLY_PIPELINE_CACHE_MB``."""
+    global _budget_read
+    _CACHE.configure(max_items=max_models, max_bytes=max_bytes)
+    _budget_read = True
+
+
+def cached_models() -> list[tuple]:
+    """Keys of the loaded models, least recently used first (folder, LoRA folder, runtime)."""
+    return _CACHE.keys()
 
 
 def _class_name(folder: Path, fallback: str) -> str:
@@ -166,12 +210,13 @@ def load_pipeline(name_or_path: str | Path, *, runtime: Runtime | None = None) -
     """Load a registered model, a Hugging Face repo id already in the cache, or a local folder.
 
     Loaded once per process and shared (thread-safe): later calls with the same model and
-    runtime return the same object. Files are checked first (safetensors only, by content);
-    a missing model raises :class:`~painterly.errors.ModelMissingError` saying how to get it.
+    runtime return the same object while it stays in the bounded cache (:func:`set_cache_budget`).
+    Files are checked first (safetensors only, by content); a missing model raises :class:`~painterly.errors.ModelMissingError` saying how to get it.
     """
     from painterly.models import get_model, resolve, spec_for
 
     runtime = runtime or Runtime()
+    _ensure_budget()
     # the extra first: a model pulled without torch and diffusers could not be run anyway
     _torch()
     _diffusers()
@@ -181,13 +226,8 @@ def load_pipeline(name_or_path: str | Path, *, runtime: Runtime | None = None) -
     folder = resolve(name_or_path)
     lora_folder = resolve(spec.lora, kind="lora") if spec.lora else None
     key = (str(folder), str(lora_folder), runtime)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
-        lock = _KEY_LOCKS.setdefault(key, threading.Lock())
-    with lock:  # one thread loads; the others wait for it instead of loading a second copy
-        if key in _CACHE:
-            return _CACHE[key]
+
+    def load() -> DiffusionModel:  # run by one thread per key; the others wait for it
         parts = _load_folder(folder, runtime.torch_dtype())
         if spec.defaults.get("scheduler"):
             parts["scheduler_class"] = spec.defaults["scheduler"]
@@ -198,10 +238,9 @@ def load_pipeline(name_or_path: str | Path, *, runtime: Runtime | None = None) -
             model.vae = _diffusers().AutoencoderTiny.from_pretrained(
                 resolve(get_model(runtime.tiny_vae).name, kind="other"),
                 use_safetensors=True, local_files_only=True)
-        prepare(model, runtime)
-        with _CACHE_LOCK:
-            _CACHE[key] = model
-        return model
+        return prepare(model, runtime)
+
+    return _CACHE.get(key, load)
 
 
 def _fuse_lora(model: DiffusionModel, lora_folder: Path) -> None:
@@ -219,6 +258,4 @@ def _fuse_lora(model: DiffusionModel, lora_folder: Path) -> None:
 
 def clear_cache() -> None:
     """Forget loaded models (frees their memory once no caller holds them)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
-        _KEY_LOCKS.clear()
+    _CACHE.clear()

@@ -13,7 +13,6 @@ eps = 1e-3. Everything that imports torch lives in this module, which is only im
 from __future__ import annotations
 
 import math
-import threading
 from pathlib import Path
 
 import torch
@@ -21,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from painterly.errors import IntegrityError
+from painterly.models.cache import ModelCache
 from painterly.models.packaged import PACKAGED, model_path, verify
 
 # (repeats, kernel, stride, expand ratio, out channels) per stage: EfficientNet-B0's table,
@@ -151,8 +151,9 @@ def load_state_dict(path: str | Path, sha256: str | None) -> dict[str, torch.Ten
         raise IntegrityError(f"{path}: not a plain tensor state dict ({type(e).__name__}: {e})") from e
 
 
-_CACHE: dict[str, EfficientNetLite0] = {}
-_LOCK = threading.Lock()
+# Loaded networks (19 MB each), least recently used out first: the packaged weights and at
+# most one other copy a caller passed by path.
+_CACHE = ModelCache(max_items=2, name="EfficientNet-Lite0")
 
 
 def load_efficientnet_lite0(path: str | Path | None = None) -> EfficientNetLite0:
@@ -162,15 +163,15 @@ def load_efficientnet_lite0(path: str | Path | None = None) -> EfficientNetLite0
     by default the registry's file is used after its sha256 is checked.
     """
     key = str(path) if path else "efficientnet-lite0"
-    with _LOCK:
-        if key not in _CACHE:
-            src = Path(path) if path else weights_path()
-            state = load_state_dict(src, None)  # weights_path() verified the registry's file
-            # Built outside inference mode even when the first caller is inside one: inference
-            # tensors as weights would break a later caller that needs gradients (Gatys).
-            with torch.inference_mode(False):
-                model = EfficientNetLite0()
-                model.load_state_dict(state, strict=True)
-            model.eval().requires_grad_(False)
-            _CACHE[key] = model
-        return _CACHE[key]
+
+    def load() -> EfficientNetLite0:
+        src = Path(path) if path else weights_path()
+        state = load_state_dict(src, None)  # weights_path() verified the registry's file
+        # Built outside inference mode even when the first caller is inside one: inference
+        # tensors as weights would break a later caller that needs gradients (Gatys).
+        with torch.inference_mode(False):
+            model = EfficientNetLite0()
+            model.load_state_dict(state, strict=True)
+        return model.eval().requires_grad_(False)
+
+    return _CACHE.get(key, load)

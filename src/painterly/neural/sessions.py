@@ -8,11 +8,13 @@ returns the serialised graph. Threads: ``PAINTERLY_THREADS`` or onnxruntime's de
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 
-_SESSIONS: dict[tuple, object] = {}
-_LOCK = threading.Lock()
+from painterly.models.cache import ModelCache
+
+# Bounded like every model cache (painterly.models.cache): 3 networks x 2 precisions x the
+# statistics modes in use stay well under 16; each session holds a few MB.
+_SESSIONS = ModelCache(max_items=16, name="onnxruntime sessions")
 
 
 def session_options(threads: int | None = None, spin: bool = True):
@@ -40,19 +42,10 @@ def get_session(key: tuple, build: Callable[[], bytes], threads: int | None = No
     import onnxruntime as ort
 
     full_key = key + (threads or int(os.environ.get("PAINTERLY_THREADS", "0") or 0), spin)
-    sess = _SESSIONS.get(full_key)
-    if sess is not None:
-        return sess
-    with _LOCK:
-        sess = _SESSIONS.get(full_key)
-        if sess is None:
-            sess = ort.InferenceSession(build(), session_options(threads, spin),
-                                        providers=["CPUExecutionProvider"])
-            _SESSIONS[full_key] = sess
-    return sess
+    return _SESSIONS.get(full_key, lambda: ort.InferenceSession(
+        build(), session_options(threads, spin), providers=["CPUExecutionProvider"]))
 
 
 def clear() -> None:
     """Forget every cached session (tests; after the weight files changed)."""
-    with _LOCK:
-        _SESSIONS.clear()
+    _SESSIONS.clear()

