@@ -18,7 +18,7 @@ from painterly.errors import (
 )
 from painterly.io import Limits, load_image, save_image
 from painterly.styles import Style, get_style, list_styles
-from painterly.stylize import stylize
+from painterly.engine import stylize
 
 __version__ = "0.1.0"
 

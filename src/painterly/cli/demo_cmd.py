@@ -13,7 +13,7 @@ from painterly.io import save_image
 from painterly.samples import SAMPLES, sample_photo
 from painterly.sheet import contact_sheet
 from painterly.styles import list_styles
-from painterly.stylize import stylize
+from painterly.engine import stylize
 
 
 @app.command("demo")

@@ -14,7 +14,7 @@ from painterly.cli._common import progress_bar
 from painterly.io import load_image, output_format, save_image
 from painterly.sheet import contact_sheet
 from painterly.styles import list_styles
-from painterly.stylize import stylize
+from painterly.engine import stylize
 
 
 @app.command("styles")

@@ -23,7 +23,7 @@ import numpy as np
 
 from painterly.errors import InputError
 from painterly.filters import _util
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 
 @dataclass(frozen=True)
@@ -121,34 +121,26 @@ def cartoon(
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
-filter_style(
-    "cartoon",
-    cartoon,
-    "Cartoon / anime: smooth flat colours with clean dark outlines",
-    tags=(
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
         "cartoon",
-        "anime",
-        "manga",
-        "comic",
-        "toon",
-        "cel",
-        "cel-shading",
-        "flat colours",
-        "outline",
-        "illustration",
-        "disney",
-        "pixar",
-        "ghibli",
-        "卡通",
-        "动漫",
-        "动画",
-        "漫画",
-        "二次元",
-        "日漫",
-        "插画",
-        "手绘",
-        "线条",
+        cartoon,
+        "Cartoon / anime: smooth flat colours with clean dark outlines",
+        details=(
+            "Cartoon look: flat areas of bright colour with bold black outlines, like a comic, an "
+            "animated film or anime cel shading"
+        ),
+        tags=(
+            "cartoon", "anime", "manga", "comic", "toon", "cel", "cel-shading", "flat colours",
+            "outline", "illustration", "disney", "pixar", "ghibli", "卡通", "动漫", "动画", "漫画", "二次元",
+            "日漫", "插画", "手绘", "线条", "comic book", "animation", "cel shading", "flat colors",
+            "bold outlines", "cute", "卡通画", "可爱",
+        ),
+        method=(
+            "Winnemöller et al. 2006 video abstraction (bilateral + quantisation) with XDoG lines "
+            "(Winnemöller 2012)"
+        ),
+        aliases=("anime", "toon", "comic"),
     ),
-    method="Winnemöller et al. 2006 video abstraction (bilateral + quantisation) with XDoG lines (Winnemöller 2012)",
-    aliases=("anime", "toon", "comic"),
 )

@@ -29,7 +29,7 @@ import numpy as np
 
 from painterly.filters.paper import flow_noise, rice_paper
 from painterly.filters.pencil import PencilConfig, stroke_map
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 
 @dataclass(frozen=True)
@@ -204,15 +204,27 @@ def ink_wash(
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
-filter_style(
-    "ink-wash",
-    ink_wash,
-    "Chinese ink-wash painting: a few ink tones bleeding into rice paper, lots of white space",
-    tags=(
-        "ink wash", "ink", "sumi-e", "sumie", "chinese ink painting", "chinese painting",
-        "shan shui", "brush", "monochrome", "zen", "japanese ink", "水墨", "水墨画", "国画",
-        "中国画", "山水画", "墨", "写意", "宣纸", "墨画",
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
+        "ink-wash",
+        ink_wash,
+        "Chinese ink-wash painting: a few ink tones bleeding into rice paper, lots of white space",
+        details=(
+            "Chinese ink wash painting: black ink brush strokes in shades of grey on rice paper, "
+            "sumi-e, misty mountains and empty space, calm, minimal and meditative"
+        ),
+        tags=(
+            "ink wash", "ink", "sumi-e", "sumie", "chinese ink painting", "chinese painting",
+            "shan shui", "brush", "monochrome", "zen", "japanese ink", "水墨", "水墨画", "国画", "中国画",
+            "山水画", "墨", "写意", "宣纸", "墨画", "sumi", "brush painting", "calligraphy", "black ink",
+            "minimal", "misty", "landscape", "rice paper", "east asian", "traditional chinese",
+            "山水", "毛笔", "书法", "禅", "留白",
+        ),
+        method=(
+            "Tonal ink layers + image-space ink diffusion (after Kunii et al. 1995) on procedural "
+            "xuan paper"
+        ),
+        aliases=("inkwash", "sumi-e", "sumie", "chinese-ink", "shuimo", "ink-painting"),
     ),
-    method="Tonal ink layers + image-space ink diffusion (after Kunii et al. 1995) on procedural xuan paper",
-    aliases=("inkwash", "sumi-e", "sumie", "chinese-ink", "shuimo", "ink-painting"),
 )

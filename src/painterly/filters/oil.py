@@ -27,7 +27,7 @@ import numpy as np
 
 from painterly.errors import InputError
 from painterly.filters import _util
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 _F32 = np.float32
 
@@ -200,34 +200,27 @@ def oil(
     return np.clip(out, 0.0, 1.0, out=out)
 
 
-filter_style(
-    "oil",
-    oil,
-    "Oil painting: thick brush strokes that follow the shapes, with impasto relief",
-    tags=(
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
         "oil",
-        "oil painting",
-        "painting",
-        "impasto",
-        "brush",
-        "brushstrokes",
-        "canvas",
-        "painterly",
-        "classical",
-        "impressionist",
-        "van gogh",
-        "monet",
-        "thick paint",
-        "palette knife",
-        "油画",
-        "油彩",
-        "厚涂",
-        "笔触",
-        "印象派",
-        "古典",
-        "绘画",
-        "画布",
+        oil,
+        "Oil painting: thick brush strokes that follow the shapes, with impasto relief",
+        details=(
+            "Oil painting: thick visible brush strokes, rich saturated colour and impasto texture on "
+            "canvas, like an impressionist or classical painting by Monet, Van Gogh or Rembrandt"
+        ),
+        tags=(
+            "oil", "oil painting", "painting", "impasto", "brush", "brushstrokes", "canvas",
+            "painterly", "classical", "impressionist", "van gogh", "monet", "thick paint",
+            "palette knife", "油画", "油彩", "厚涂", "笔触", "印象派", "古典", "绘画", "画布", "brush strokes",
+            "impressionism", "old master", "rembrandt", "baroque", "fine art", "gallery", "museum",
+            "印象主义", "梵高", "莫奈", "名画",
+        ),
+        method=(
+            "Anisotropic Kuwahara filter (Kyprianidis, Kang & Döllner 2009) + LIC bristles lit as "
+            "impasto"
+        ),
+        aliases=("oil-painting", "oilpaint", "impasto"),
     ),
-    method="Anisotropic Kuwahara filter (Kyprianidis, Kang & Döllner 2009) + LIC bristles lit as impasto",
-    aliases=("oil-painting", "oilpaint", "impasto"),
 )

@@ -30,7 +30,7 @@ import numpy as np
 from painterly.errors import InputError
 from painterly.filters import _util
 from painterly.filters.paper import rice_paper
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 _F32 = np.float32
 
@@ -306,38 +306,30 @@ def ukiyoe(
     return np.ascontiguousarray(out, dtype=_F32)
 
 
-filter_style(
-    "ukiyo-e",
-    ukiyoe,
-    "Ukiyo-e Japanese woodblock print: flat traditional inks, dark keyblock outlines, graded "
-    "blue skies and washi paper",
-    tags=(
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
         "ukiyo-e",
-        "ukiyoe",
-        "woodblock",
-        "woodblock print",
-        "japanese print",
-        "japanese woodblock",
-        "hokusai",
-        "hiroshige",
-        "edo",
-        "great wave",
-        "printmaking",
-        "prussian blue",
-        "bokashi",
-        "浮世绘",
-        "浮世絵",
-        "木版画",
-        "版画",
-        "木刻",
-        "葛饰北斋",
-        "葛飾北斎",
-        "歌川广重",
-        "日本版画",
-        "和风",
+        ukiyoe,
+        (
+            "Ukiyo-e Japanese woodblock print: flat traditional inks, dark keyblock outlines, graded "
+            "blue skies and washi paper"
+        ),
+        details=(
+            "Ukiyo-e Japanese woodblock print: flat colour areas with fine dark outlines, muted "
+            "indigo and beige, like Hokusai's Great Wave or Hiroshige landscapes"
+        ),
+        tags=(
+            "ukiyo-e", "ukiyoe", "woodblock", "woodblock print", "japanese print",
+            "japanese woodblock", "hokusai", "hiroshige", "edo", "great wave", "printmaking",
+            "prussian blue", "bokashi", "浮世绘", "浮世絵", "木版画", "版画", "木刻", "葛饰北斋", "葛飾北斎", "歌川广重",
+            "日本版画", "和风", "woodcut", "japanese", "japan", "print", "linocut", "日本", "日式", "神奈川冲浪里",
+        ),
+        method=(
+            "Keyblock + colour-block process of ukiyo-e printing: bilateral + CIELAB k-means "
+            "abstraction (Winnemöller 2006) snapped to traditional inks, XDoG keyblock lines "
+            "(Winnemöller 2012), bokashi gradation, registration offsets, washi and woodgrain"
+        ),
+        aliases=("ukiyoe", "woodblock", "woodblock-print", "hanga"),
     ),
-    method="Keyblock + colour-block process of ukiyo-e printing: bilateral + CIELAB k-means "
-    "abstraction (Winnemöller 2006) snapped to traditional inks, XDoG keyblock lines "
-    "(Winnemöller 2012), bokashi gradation, registration offsets, washi and woodgrain",
-    aliases=("ukiyoe", "woodblock", "woodblock-print", "hanga"),
 )

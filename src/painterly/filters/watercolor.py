@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from painterly.filters.paper import flow_noise, watercolor_paper
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 
 @dataclass(frozen=True)
@@ -144,14 +144,28 @@ def watercolor(
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
-filter_style(
-    "watercolor",
-    watercolor,
-    "Watercolour painting: soft washes, darker wet edges, pigment granulation on cold-press paper",
-    tags=(
-        "watercolor", "watercolour", "water colour", "aquarelle", "wash", "painting", "paint",
-        "soft", "wet", "pastel", "水彩", "水彩画", "淡彩",
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
+        "watercolor",
+        watercolor,
+        (
+            "Watercolour painting: soft washes, darker wet edges, pigment granulation on cold-press "
+            "paper"
+        ),
+        details=(
+            "Watercolour painting: soft transparent washes of colour that bleed into each other, "
+            "darker wet edges and paper texture; light, dreamy and delicate"
+        ),
+        tags=(
+            "watercolor", "watercolour", "water colour", "aquarelle", "wash", "painting", "paint",
+            "soft", "wet", "pastel", "水彩", "水彩画", "淡彩", "transparent", "dreamy", "delicate",
+            "light", "airy", "bleeding colors", "gentle", "paper", "清新", "柔和", "梦幻", "透明",
+        ),
+        method=(
+            "Bousseau et al. 2006, Interactive watercolor rendering with temporal coherence and "
+            "abstraction"
+        ),
+        aliases=("watercolour", "aquarelle", "water-color", "water-colour"),
     ),
-    method="Bousseau et al. 2006, Interactive watercolor rendering with temporal coherence and abstraction",
-    aliases=("watercolour", "aquarelle", "water-color", "water-colour"),
 )

@@ -198,11 +198,10 @@ def _embedding(img: np.ndarray) -> tuple[float, ...] | None:
 
 
 def _refuse_builtin_name(key: str) -> None:
-    from painterly.styles import _ALIASES, _REGISTRY, list_styles
+    from painterly.styles import find_style
 
-    list_styles()  # load the providers
-    owner = _REGISTRY.get(_ALIASES.get(key, key))
-    if owner is not None and owner.family != "library":
+    owner = find_style(key, library=False)
+    if owner is not None:
         raise InputError(f"{key!r} is the name of a built-in {owner.family} style; choose another name")
 
 
