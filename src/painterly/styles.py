@@ -131,7 +131,7 @@ def normalize_name(name: str) -> str:
     return name.strip().lower().replace("_", "-").replace(" ", "-")
 
 
-def _library(library):
+def resolve_library(library):
     """None: the default library; False: none; a path or :class:`painterly.library.Library`."""
     if library is False:
         return None
@@ -153,7 +153,7 @@ def find_style(name: str, *, library=None) -> Style | None:
     key = normalize_name(name)
     style = _REGISTRY.get(_ALIASES.get(key, key))
     if style is None:
-        lib = _library(library)
+        lib = resolve_library(library)
         style = lib.style(key) if lib is not None else None
     return style
 
@@ -177,7 +177,7 @@ def list_styles(family: str | None = None, *, library=None) -> list[Style]:
     with _LOCK:
         out = list(_REGISTRY.values())
         taken = set(_REGISTRY) | set(_ALIASES)
-    lib = _library(library) if family in (None, "library") else None
+    lib = resolve_library(library) if family in (None, "library") else None
     if lib is not None:
         out += [s for s in lib.styles() if s.name not in taken]
     return [s for s in out if family is None or s.family == family]

