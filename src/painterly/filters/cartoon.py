@@ -49,9 +49,9 @@ def cartoon(
     image: np.ndarray,
     *,
     seed: int = 0,
-    colors: int = CartoonConfig.colors,
+    colors: int | None = None,
     line_width: float = 1.0,
-    line_darkness: float = CartoonConfig.line_darkness,
+    line_darkness: float | None = None,
     config: CartoonConfig | None = None,
 ) -> np.ndarray:
     """Cartoon abstraction (bilateral + CIELAB k-means flattening + XDoG outlines).
@@ -60,13 +60,15 @@ def cartoon(
     ----------
     image : (H, W, 3) float32 in [0, 1]
     seed : seeds the k-means palette (pixel subsample and k-means++ start).
-    colors : number of flat colours (2-32).
+    colors : number of flat colours (2-32); None: ``config.colors``.
     line_width : outline width multiplier (0 disables outlines).
-    line_darkness : 0 (no lines) to 1 (black lines).
+    line_darkness : 0 (no lines) to 1 (black lines); None: ``config.line_darkness``.
 
     Returns (H, W, 3) float32 in [0, 1].
     """
     cfg = config or CartoonConfig()
+    colors = cfg.colors if colors is None else colors
+    line_darkness = cfg.line_darkness if line_darkness is None else line_darkness
     if not 2 <= int(colors) <= 32:
         raise InputError(f"colors must be between 2 and 32, got {colors}")
     if line_width < 0 or not 0.0 <= line_darkness <= 1.0:

@@ -112,6 +112,9 @@ def ink_wash(
     ``white_space`` (0-0.9) overrides the fraction left as bare paper. ``color`` (0-1) mixes in
     a light colour wash (淡彩) from the photo; 0 is pure ink. ``seal`` stamps a red seal.
     Returns float32 HxWx3 in [0, 1].
+
+    Precision: the tonal abstraction runs on an 8-bit grey copy at the working size (bilateral
+    and median filtering); the ink layers that follow are float32.
     """
     cfg = config
     ws = cfg.white_space if white_space is None else float(white_space)

@@ -144,7 +144,7 @@ def oil(
     *,
     seed: int = 0,
     brush_size: float = 1.0,
-    relief: float = OilConfig.relief,
+    relief: float | None = None,
     config: OilConfig | None = None,
 ) -> np.ndarray:
     """Oil painting: anisotropic Kuwahara strokes + LIC bristle texture lit as impasto.
@@ -154,11 +154,12 @@ def oil(
     image : (H, W, 3) float32 in [0, 1]
     seed : seeds the bristle noise.
     brush_size : kernel radius multiplier (0.5-3): bigger, coarser strokes.
-    relief : impasto height gain (0 = flat paint, no texture).
+    relief : impasto height gain (0 = flat paint, no texture); None: ``config.relief``.
 
     Returns (H, W, 3) float32 in [0, 1].
     """
     cfg = config or OilConfig()
+    relief = cfg.relief if relief is None else relief
     if not 0.25 <= brush_size <= 4.0:
         raise InputError(f"brush_size must be between 0.25 and 4, got {brush_size}")
     if relief < 0:

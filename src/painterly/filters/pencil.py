@@ -193,6 +193,9 @@ def pencil(image: np.ndarray, *, seed: int = 0, config: PencilConfig = PencilCon
 
     ``image``: float32 HxWx3 in [0, 1]; ``seed`` picks the hatching and paper grain.
     Returns float32 HxWx3 in [0, 1], grey (a faint warm graphite/paper tint).
+
+    Precision: the tone map is a histogram match on 256 bins, so the grey tones are quantised to
+    8 bits inside (the strokes and the hatching are float32).
     """
     g = _pencil_grey(image, seed, config)
     # Graphite is a cool grey on a slightly warm paper.
@@ -212,6 +215,7 @@ def color_pencil(
     with the same hatching texture, ``1 - (1 - colour) * coverage``, and multiplied by the grey
     pencil drawing (strokes and shading). ``saturation`` boosts chroma a little because pencil
     pigment on white paper reads brighter than a photo. Returns float32 HxWx3 in [0, 1].
+    Like :func:`pencil`, its tone map quantises the grey tones to 8 bits inside.
     """
     cfg = config
     g = _pencil_grey(image, seed, cfg)

@@ -155,7 +155,7 @@ def ukiyoe(
     image: np.ndarray,
     *,
     seed: int = 0,
-    colors: int = UkiyoeConfig.colors,
+    colors: int | None = None,
     line_width: float = 1.0,
     bokashi: bool = True,
     texture: float = 1.0,
@@ -173,7 +173,7 @@ def ukiyoe(
     ----------
     image : (H, W, 3) float32 in [0, 1]
     seed : seeds the k-means regions, the registration offsets and the paper.
-    colors : number of k-means regions before snapping to the inks (2-32).
+    colors : number of k-means regions before snapping to the inks (2-32); None: ``config.colors``.
     line_width : keyblock line width multiplier (0 disables the keyblock).
     bokashi : print the graded blue at the top of sky-like areas.
     texture : washi and woodgrain strength multiplier (0 = flat inks, 0-3).
@@ -182,6 +182,7 @@ def ukiyoe(
     Returns (H, W, 3) float32 in [0, 1].
     """
     cfg = config or UkiyoeConfig()
+    colors = cfg.colors if colors is None else colors
     if not 2 <= int(colors) <= 32:
         raise InputError(f"colors must be between 2 and 32, got {colors}")
     if line_width < 0 or not 0.0 <= texture <= 3.0 or not 0.0 <= registration <= 4.0:

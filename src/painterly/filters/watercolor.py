@@ -90,6 +90,10 @@ def watercolor(
     ``image``: float32 HxWx3 in [0, 1]. ``seed`` picks the paper and the turbulence.
     ``edge_darkening`` and ``granulation`` override the config's amounts (0 turns them off).
     Returns float32 HxWx3 in [0, 1].
+
+    Precision: the abstraction pass (bilateral smoothing and colour levels) runs on an 8-bit
+    copy at the working size, as OpenCV's bilateral filter is fastest on uint8 and the colour
+    levels quantise anyway; the later passes are float32.
     """
     cfg = config
     edge_k = cfg.edge_darkening if edge_darkening is None else float(edge_darkening)
