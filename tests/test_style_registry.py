@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -99,3 +100,25 @@ def test_unknown_style_lists_the_valid_names():
     with pytest.raises(UnknownStyleError, match="watercolor") as e:
         get_style("no-such-style")
     assert isinstance(e.value, PainterlyError) and "cartoon" in e.value.valid
+
+
+#: Shadowed names left in code this change does not own; each should become a module rename.
+KNOWN_SHADOWED = {"painterly.generation.generate"}
+
+
+def test_no_module_is_shadowed_by_a_function_of_the_same_name():
+    import importlib
+    import pkgutil
+
+    import painterly
+
+    shadowed = []
+    packages = [painterly] + [importlib.import_module(f"painterly.{m.name}")
+                              for m in pkgutil.iter_modules(painterly.__path__) if m.ispkg]
+    for pkg in packages:
+        for m in pkgutil.iter_modules(pkg.__path__):
+            value = getattr(pkg, m.name, None)
+            if value is not None and not inspect.ismodule(value):
+                shadowed.append(f"{pkg.__name__}.{m.name}")
+    assert set(shadowed) <= KNOWN_SHADOWED
+    assert callable(painterly.stylize) and inspect.isfunction(painterly.neural.transfer)

@@ -53,6 +53,7 @@ _LOCK = threading.Lock()
 _REGISTRY: dict[str, Style] = {}
 _ALIASES: dict[str, str] = {}
 _LOADED = False
+_LOADING: int | None = None  # the thread loading the providers (to refuse re-entry, not deadlock)
 #: Modules whose ``styles()`` fill the catalogue on first use. Order is the listing order.
 _PROVIDERS: list[str] = ["painterly.filters", "painterly.neural.builtin"]
 
@@ -74,25 +75,31 @@ def _add(registry: dict[str, Style], aliases: dict[str, str], style: Style) -> N
 
 
 def _ensure_loaded() -> None:
-    global _LOADED
+    global _LOADED, _LOADING
     if _LOADED:
         return
+    if _LOADING == threading.get_ident():
+        raise RuntimeError("a style provider looked a style up while the catalogue was loading")
     with _LOCK:  # every other first caller waits here until the catalogue is complete
         if _LOADED:
             return
         registry: dict[str, Style] = {}
         aliases: dict[str, str] = {}
-        for mod in _PROVIDERS:
-            try:
-                provided = list(importlib.import_module(mod).styles())
-            except Exception as e:
-                raise StyleProviderError(
-                    f"the style provider {mod!r} failed to load ({type(e).__name__}: {e}); "
-                    "no style is available until it loads: reinstall painterly or the package "
-                    "it names"
-                ) from e
-            for style in provided:
-                _add(registry, aliases, style)
+        _LOADING = threading.get_ident()
+        try:
+            for mod in _PROVIDERS:
+                try:
+                    provided = list(importlib.import_module(mod).styles())
+                except Exception as e:
+                    raise StyleProviderError(
+                        f"the style provider {mod!r} failed to load ({type(e).__name__}: {e}); "
+                        "no style is available until it loads: reinstall painterly or the "
+                        "package it names"
+                    ) from e
+                for style in provided:
+                    _add(registry, aliases, style)
+        finally:
+            _LOADING = None
         _REGISTRY.update(registry)
         _ALIASES.update(aliases)
         _LOADED = True

@@ -8,7 +8,7 @@ a *domain* language model: a trigram model (fixed-discount backoff, pocketsphinx
 style catalogue's names, aliases and tags (:mod:`painterly.styles`, the user's library included)
 plus the common prompt words below. The recogniser rebuilds the model when the catalogue's words
 change (:func:`vocabulary_key`), so a style added while the process runs can be asked for by
-voice. The general model stays available as the fallback (see :mod:`painterly.speech.recognize`).
+voice. The general model stays available as the fallback (see :mod:`painterly.speech.sphinx`).
 
 This is the "class-based template corpus" approach long used for command-and-control
 recognisers with CMU Sphinx (the lmtool recipe): cheap, deterministic, and no data collection.
