@@ -94,6 +94,10 @@ def test_registered_cleans_up_and_names_stay_unique():
     with pytest.raises(UnknownStyleError):
         get_style("zz-neg")
     unregister("zz-invert")  # unregistering twice is harmless
+    original = get_style("watercolor")
+    with registered(Style("watercolor", "filter", "a stand-in", invert, aliases=original.aliases)):
+        assert get_style("watercolor").description == "a stand-in"
+    assert get_style("watercolor") is original and get_style("watercolour") is original
 
 
 def test_unknown_style_lists_the_valid_names():

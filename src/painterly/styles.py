@@ -123,15 +123,21 @@ def unregister(name: str) -> None:
 
 @contextmanager
 def registered(*styles: Style) -> Iterator[tuple[Style, ...]]:
-    """Register ``styles`` for the duration of a ``with`` block (plug-ins in a scope, tests)."""
-    done = []
+    """Register ``styles`` for the duration of a ``with`` block (plug-ins in a scope, tests).
+
+    On exit the catalogue is as before: a style that a registered one replaced comes back."""
+    _ensure_loaded()
+    done: list[tuple[Style, Style | None]] = []
     try:
         for s in styles:
-            done.append(register(s))
-        yield tuple(done)
+            previous = _REGISTRY.get(s.name)
+            done.append((register(s), previous))
+        yield tuple(s for s, _ in done)
     finally:
-        for s in done:
+        for s, previous in reversed(done):
             unregister(s.name)
+            if previous is not None:
+                register(previous)
 
 
 def normalize_name(name: str) -> str:
