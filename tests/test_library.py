@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 
 from painterly import library
-from painterly.errors import InputError, PainterlyError
+from painterly.errors import InputError, PainterlyError, UnknownStyleError
 from painterly.io import load_image, save_image, to_image
-from painterly.errors import UnknownStyleError
 from painterly.styles import Style, get_style, list_styles, registered
 from painterly.text import ScoreConfig, rank_styles
 
@@ -79,9 +78,9 @@ def test_duplicate_needs_overwrite(home, painting):
 
 
 def test_builtin_style_names_are_refused(home, painting):
-    with registered(Style("zz-builtin", "filter", "test", lambda im, **_: im)):
-        with pytest.raises(InputError, match="built-in"):
-            library.add(painting, name="zz-builtin")
+    with registered(Style("zz-builtin", "filter", "test", lambda im, **_: im)), \
+            pytest.raises(InputError, match="built-in"):
+        library.add(painting, name="zz-builtin")
     with pytest.raises(InputError, match="built-in"):
         library.add(painting, name="watercolour")  # an alias of a built-in
 
@@ -125,7 +124,7 @@ def test_style_vector_and_transfer_with_neural(home, painting):
     photo = to_image(np.random.default_rng(2).random((64, 64, 3)))
     out = get_style("vec").apply(photo, strength=1.0)
     assert out.shape == photo.shape and out.dtype == np.float32
-    assert 0.0 <= out.min() and out.max() <= 1.0 and np.abs(out - photo).mean() > 0.02
+    assert out.min() >= 0.0 and out.max() <= 1.0 and np.abs(out - photo).mean() > 0.02
 
 
 def test_an_entry_never_shadows_a_builtin_registered_later(home, painting):

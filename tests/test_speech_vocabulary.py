@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("pocketsphinx")
 
-from painterly.speech.sphinx import _recognizer, to_pcm16  # noqa: E402
-from painterly.styles import Style, registered  # noqa: E402
+from painterly.speech.sphinx import _recognizer, to_pcm16
+from painterly.styles import Style, registered
 
 SILENCE = to_pcm16(np.zeros(8000, np.float32), dither=1e-3)
 

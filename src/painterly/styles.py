@@ -78,7 +78,7 @@ def _ensure_loaded() -> None:
     global _LOADED, _LOADING
     if _LOADED:
         return
-    if _LOADING == threading.get_ident():
+    if threading.get_ident() == _LOADING:
         raise RuntimeError("a style provider looked a style up while the catalogue was loading")
     with _LOCK:  # every other first caller waits here until the catalogue is complete
         if _LOADED:

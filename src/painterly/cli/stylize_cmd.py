@@ -8,9 +8,9 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import expand_inputs, output_paths, run_batch
+from painterly.engine import stylize
 from painterly.errors import InputError
 from painterly.styles import check_strength, get_style
-from painterly.engine import stylize
 
 
 @app.command("stylize")

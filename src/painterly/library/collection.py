@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -36,8 +37,8 @@ class Library:
     does that for the default folder).
     """
 
-    _instances: dict[Path, Library] = {}
-    _instances_lock = threading.Lock()
+    _instances: ClassVar[dict[Path, Library]] = {}  # the default() library of each folder
+    _instances_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, folder: str | os.PathLike | None = None):
         self.folder = Path(library_dir() if folder is None else folder).expanduser()

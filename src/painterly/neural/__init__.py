@@ -12,6 +12,11 @@ The implementation lives in :mod:`painterly.neural.feedforward` (the two feed-fo
 and :mod:`painterly.neural.gatys` (optimisation); ``painterly.neural.transfer`` is the function.
 """
 
-from painterly.neural.feedforward import normalize_weights, parse_style_arg, style_embedding, transfer
+from painterly.neural.feedforward import (
+    normalize_weights,
+    parse_style_arg,
+    style_embedding,
+    transfer,
+)
 
 __all__ = ["normalize_weights", "parse_style_arg", "style_embedding", "transfer"]

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from painterly.neural.builtin_table import BUILTINS, METHOD, NUM_BUILTINS, builtin_index, builtin_names
+from painterly.neural.builtin_table import (
+    BUILTINS,
+    METHOD,
+    NUM_BUILTINS,
+    builtin_index,
+    builtin_names,
+)
 from painterly.styles import Style
 
 __all__ = ["BUILTINS", "METHOD", "NUM_BUILTINS", "builtin_index", "builtin_names", "styles"]

@@ -14,7 +14,6 @@ Models load once per process on first use (thread-safe) and are only read afterw
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
