@@ -90,6 +90,8 @@ def _neural_blend(image, plan: BlendPlan, *, strength, progress, library=None) -
         from painterly.styles import resolve_library
 
         lib = resolve_library(library)
+        if lib is None:  # library=False: no user styles to read
+            raise UnknownStyleError(plan.parts[0][0], [], hint="no library was given")
         styles = [(lib.style_image(name), w) for name, w in plan.parts]
     else:
         styles = {name: w for name, w in plan.parts}
