@@ -185,11 +185,12 @@ def get_style(name: str, *, library=None) -> Style:
 def list_styles(family: str | None = None, *, library=None) -> list[Style]:
     """Every style (built-ins first, then the library's), or those of one ``family``."""
     _ensure_loaded()
-    if family is not None and family not in FAMILIES:
-        raise InputError(f"unknown style family {family!r}; valid: {', '.join(FAMILIES)}")
     with _LOCK:
         out = list(_REGISTRY.values())
         taken = set(_REGISTRY) | set(_ALIASES)
+    families = dict.fromkeys([*FAMILIES, *(s.family for s in out)])  # plug-ins may add one
+    if family is not None and family not in families:
+        raise InputError(f"unknown style family {family!r}; valid: {', '.join(families)}")
     lib = resolve_library(library) if family in (None, "library") else None
     if lib is not None:
         out += [s for s in lib.styles() if s.name not in taken]
