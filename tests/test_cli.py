@@ -10,7 +10,7 @@ import pytest
 
 from painterly.cli import main
 from painterly.io import load_image, read_metadata, save_image
-from painterly.styles import filter_style, unregister
+from painterly.styles import as_filter, registered
 
 
 def _invert(image, *, seed=0):
@@ -20,9 +20,8 @@ def _invert(image, *, seed=0):
 
 @pytest.fixture
 def invert_style():
-    filter_style("test-invert", _invert, "negative, for tests")
-    yield "test-invert"
-    unregister("test-invert")
+    with registered(as_filter("test-invert", _invert, "negative, for tests")):
+        yield "test-invert"
 
 
 @pytest.fixture

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from painterly import library
-from painterly.errors import InputError, PainterlyError
+from painterly.errors import InputError, PainterlyError, UnknownStyleError
 from painterly.io import load_image, save_image, to_image
-from painterly.styles import Style, get_style, list_styles, register, unregister
+from painterly.styles import Style, get_style, list_styles, registered
 from painterly.text import ScoreConfig, rank_styles
 
 WORDS_ONLY = ScoreConfig(dense=False, e5=False)
@@ -19,9 +22,7 @@ WORDS_ONLY = ScoreConfig(dense=False, e5=False)
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("PAINTERLY_HOME", str(tmp_path))
-    yield tmp_path / "library"
-    for e in library.list_entries():  # keep the registry clean for the next test
-        unregister(e.name)
+    return tmp_path / "library"
 
 
 @pytest.fixture
@@ -77,12 +78,11 @@ def test_duplicate_needs_overwrite(home, painting):
 
 
 def test_builtin_style_names_are_refused(home, painting):
-    register(Style("zz-builtin", "filter", "test", lambda im, **_: im))
-    try:
-        with pytest.raises(InputError, match="built-in"):
-            library.add(painting, name="zz-builtin")
-    finally:
-        unregister("zz-builtin")
+    with registered(Style("zz-builtin", "filter", "test", lambda im, **_: im)), \
+            pytest.raises(InputError, match="built-in"):
+        library.add(painting, name="zz-builtin")
+    with pytest.raises(InputError, match="built-in"):
+        library.add(painting, name="watercolour")  # an alias of a built-in
 
 
 def test_not_an_image_writes_nothing(home, tmp_path):
@@ -124,16 +124,70 @@ def test_style_vector_and_transfer_with_neural(home, painting):
     photo = to_image(np.random.default_rng(2).random((64, 64, 3)))
     out = get_style("vec").apply(photo, strength=1.0)
     assert out.shape == photo.shape and out.dtype == np.float32
-    assert 0.0 <= out.min() and out.max() <= 1.0 and np.abs(out - photo).mean() > 0.02
+    assert out.min() >= 0.0 and out.max() <= 1.0 and np.abs(out - photo).mean() > 0.02
 
 
 def test_an_entry_never_shadows_a_builtin_registered_later(home, painting):
     library.add(painting, name="zz-later")
-    unregister("zz-later")
-    register(Style("zz-later", "filter", "a built-in that arrived later", lambda im, **_: im))
-    try:
-        library.register_entries()
+    assert get_style("zz-later").family == "library"
+    with registered(Style("zz-later", "filter", "a built-in that arrived later", lambda im, **_: im)):
         assert get_style("zz-later").family == "filter"
+        assert [s.family for s in list_styles() if s.name == "zz-later"] == ["filter"]
         assert [e.name for e in library.list_entries()] == ["zz-later"]
-    finally:
-        unregister("zz-later")
+    assert get_style("zz-later").family == "library"
+
+
+_ADD_IN_ANOTHER_PROCESS = """
+import sys
+from painterly import library
+library.add(sys.argv[1], name=sys.argv[2], description="added by another process")
+"""
+
+
+def test_a_style_added_by_another_process_is_seen_without_a_restart(home, painting):
+    list_styles()  # this process has loaded its catalogue (and read the empty library)
+    with pytest.raises(UnknownStyleError):
+        get_style("from-elsewhere")
+    subprocess.run([sys.executable, "-c", _ADD_IN_ANOTHER_PROCESS, str(painting), "from-elsewhere"],
+                   check=True, env=os.environ.copy(), timeout=300)
+    style = get_style("from-elsewhere")
+    assert style.family == "library" and style.description == "added by another process"
+    assert "from-elsewhere" in {s.name for s in list_styles("library")}
+    subprocess.run([sys.executable, "-c", "from painterly import library; "
+                    "library.remove('from-elsewhere')"], check=True, env=os.environ.copy(), timeout=300)
+    with pytest.raises(UnknownStyleError):
+        get_style("from-elsewhere")
+
+
+def test_a_library_in_a_chosen_folder_is_read_only_when_its_stamp_changes(tmp_path, painting,
+                                                                          monkeypatch):
+    monkeypatch.setenv("PAINTERLY_HOME", str(tmp_path / "default-home"))
+    lib = library.Library(tmp_path / "tenant-a")
+    lib.add(painting, name="sea-glass", description="pale green glass")
+    assert get_style("sea-glass", library=lib).description == "pale green glass"
+    with pytest.raises(UnknownStyleError):
+        get_style("sea-glass")  # not in the default library, nor in another folder
+    with pytest.raises(UnknownStyleError):
+        get_style("sea-glass", library=tmp_path / "tenant-b")
+    reads = []
+    real = library.store.list_entries
+    monkeypatch.setattr(library.store, "list_entries", lambda folder=None: reads.append(1) or real(folder))
+    old = os.stat(lib.folder).st_mtime_ns - 10**10  # a change long ago: the stamp is trusted
+    os.utime(lib.folder, ns=(old, old))
+    for _ in range(3):
+        assert get_style("sea-glass", library=lib).family == "library"
+    assert len(reads) == 1  # read once for the new stamp, then served from memory
+    lib.add(painting, name="second", description="another")  # the folder's stamp changes
+    assert [s.name for s in lib.styles()] == ["sea-glass", "second"]
+    assert len(reads) == 2
+
+
+def test_stylize_takes_the_library(tmp_path, painting):
+    pytest.importorskip("onnxruntime")
+    import painterly
+
+    lib = library.Library(tmp_path / "mine")
+    lib.add(painting, name="mine")
+    photo = to_image(np.random.default_rng(3).random((48, 48, 3)))
+    out = painterly.stylize(photo, "mine", library=lib)
+    assert out.shape == photo.shape and np.abs(out - photo).mean() > 0.02

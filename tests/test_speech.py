@@ -171,16 +171,15 @@ def test_stylize_voice_uses_the_spoken_words_as_the_prompt(speech, tmp_path, cap
     from PIL import Image
 
     from painterly.io import save_image
-    from painterly.styles import filter_style, unregister
+    from painterly.styles import as_filter, registered
 
     # A style of our own, so the test does not depend on which filters this branch registers.
-    filter_style(
+    with registered(as_filter(
         "test-wash",
         lambda img, *, seed=0: 1.0 - img,
         "test: inverted colours",
         tags=("watercolor", "watercolour", "watercolor painting"),
-    )
-    try:
+    )):
         photo = tmp_path / "photo.png"
         save_image(np.full((24, 32, 3), 0.25, np.float32), photo)
         out = tmp_path / "art.png"
@@ -191,5 +190,3 @@ def test_stylize_voice_uses_the_spoken_words_as_the_prompt(speech, tmp_path, cap
             assert im.info.get("painterly:prompt") == heard
             assert "test-wash" in im.info.get("painterly:styles", "")  # "name:weight"
             assert np.asarray(im).mean() > 150  # the inverted 0.25 grey: the style really ran
-    finally:
-        unregister("test-wash")

@@ -7,17 +7,13 @@ import pytest
 
 from painterly.cli import main
 from painterly.io import load_image, read_metadata, save_image, to_image
-from painterly.styles import Style, register, unregister
+from painterly.styles import Style, registered
 
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("PAINTERLY_HOME", str(tmp_path / "home"))
-    yield tmp_path / "home" / "library"
-    from painterly import library
-
-    for e in library.list_entries():
-        unregister(e.name)
+    return tmp_path / "home" / "library"
 
 
 @pytest.fixture
@@ -55,13 +51,10 @@ def test_stylize_prompt_chooses_shows_and_records(photo, tmp_path, capsys, monke
     def apply(image, *, strength=1.0, seed=0, **_):
         return np.ascontiguousarray(image[..., ::-1] * np.float32(strength) + image * np.float32(1 - strength))
 
-    register(Style("zz-quokka-fur", "filter", "the fur pattern of a quokka, a small marsupial",
-                   apply, ("quokka", "marsupial fur")))
-    try:
-        out = tmp_path / "art.png"
+    out = tmp_path / "art.png"
+    with registered(Style("zz-quokka-fur", "filter", "the fur pattern of a quokka, a small marsupial",
+                          apply, ("quokka", "marsupial fur"))):
         assert main(["stylize", str(photo), "-o", str(out), "--prompt", "quokka fur"]) == 0
-    finally:
-        unregister("zz-quokka-fur")
     err = capsys.readouterr().err
     assert "chosen: zz-quokka-fur" in err and "'quokka'" in err
     np.testing.assert_allclose(load_image(out), load_image(photo)[..., ::-1], atol=1 / 255)

@@ -6,22 +6,22 @@ import numpy as np
 import pytest
 
 from painterly.errors import InputError
-from painterly.styles import Style
+from painterly.styles import Style, list_styles
 from painterly.text import BlendPlan, Match, ScoreConfig, choose_styles, plan_blend, rank_styles
-from painterly.text.catalog import DESCRIPTIONS, build_catalog, catalog_key, entry_for, has_cjk
+from painterly.text.catalog import build_catalog, catalog_key, entry_for, has_cjk
 from painterly.text.lexicon import LEXICON, translate
 
 WORDS_ONLY = ScoreConfig(dense=False, e5=False)  # verbatim words alone: no model is loaded
 
 
-def _style(name, family="filter", description="", tags=(), aliases=()):
+def _style(name, family="filter", description="", tags=(), aliases=(), details=""):
     return Style(name, family, description or f"{name} look", lambda im, **_: im, tuple(tags),
-                 aliases=tuple(aliases))
+                 aliases=tuple(aliases), details=details)
 
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return [_style(n) for n in DESCRIPTIONS]
+    return list_styles("filter", library=False)  # the words the filters themselves carry
 
 
 def test_translate_longest_match_wins():
@@ -40,13 +40,13 @@ def test_has_cjk():
     assert has_cjk("浮世绘") and has_cjk("ukiyo 絵") and not has_cjk("ukiyo-e café")
 
 
-def test_entry_merges_table_by_name_and_alias():
-    own = _style("watercolor", tags=("wet",))
+def test_entry_is_the_styles_own_words_split_by_script():
+    own = _style("watercolor", description="Soft washes.", tags=("wet", "水彩", "Dreamy"),
+                 aliases=("aquarelle",), details="Transparent washes that bleed")
     e = entry_for(own)
-    assert "wet" in e.tags_en and "水彩" in e.tags_cjk and "dreamy" in e.tags_en
-    assert all(not has_cjk(t) for t in e.tags_en) and all(has_cjk(t) for t in e.tags_cjk)
-    by_alias = entry_for(_style("my-ink", aliases=("ink-wash",)))
-    assert "水墨" in by_alias.tags_cjk
+    assert e.tags_en == ("wet", "dreamy", "aquarelle") and e.tags_cjk == ("水彩",)
+    assert e.description == "Soft washes. Transparent washes that bleed"
+    assert entry_for(_style("my-ink", aliases=("ink-wash",))).tags_cjk == ()  # no table by name
     plain = entry_for(_style("zz-unknown", tags=("Blue", "blue", "蓝色")))
     assert plain.tags_en == ("blue",) and plain.tags_cjk == ("蓝色",)
 

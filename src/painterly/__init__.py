@@ -8,6 +8,7 @@ Public API (all images follow the contract in :mod:`painterly.io`: float32 HxWx3
     painterly.save_image(art, "art.png")
 """
 
+from painterly.engine import stylize
 from painterly.errors import (
     InputError,
     LimitError,
@@ -18,7 +19,6 @@ from painterly.errors import (
 )
 from painterly.io import Limits, load_image, save_image
 from painterly.styles import Style, get_style, list_styles
-from painterly.stylize import stylize
 
 __version__ = "0.1.0"
 

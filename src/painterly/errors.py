@@ -51,6 +51,10 @@ class UnknownModelError(UnknownNameError):
     kind = "model"
 
 
+class StyleProviderError(PainterlyError):
+    """A module that provides styles failed to load; no style is registered until it does."""
+
+
 class ModelMissingError(PainterlyError):
     """A model is known but its weights are not on this machine. The message says how to get them."""
 

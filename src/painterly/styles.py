@@ -1,12 +1,23 @@
-"""The style registry: one place that knows every named style, whatever its family.
+"""The style catalogue: one place that knows every named style, whatever its family.
 
 A style is a pure function ``apply(image, *, strength=1.0, seed=0, **options) -> image`` over
-the image contract (see :mod:`painterly.io`), with a name, a one-line description and tags
-(the tags and description are also what text-to-style matching reads).
+the image contract (see :mod:`painterly.io`), with a name, a family, a one-line description,
+an optional longer description written for matching (``details``) and tags in any language.
+Text-to-style matching (:mod:`painterly.text`) and the speech vocabulary
+(:mod:`painterly.speech.vocabulary`) read these entries and nothing else.
 
-Families register through providers: modules listed in ``_PROVIDERS`` are imported on first
-use and call :func:`register` for each style they define. Nothing heavy happens at import:
-providers that need model files load them lazily inside ``apply``.
+Two sources fill the catalogue:
+
+- **providers**, modules listed in ``_PROVIDERS`` with a function ``styles() -> [Style, ...]``
+  (the filters and the built-in neural styles). They are loaded once, on first use, under the
+  registry's lock: every thread waits for the complete catalogue, and a provider that fails to
+  import raises :class:`~painterly.errors.StyleProviderError` and leaves the registry empty
+  (the next call tries again), never half filled;
+- **the user's library** (:class:`painterly.library.Library`), read from its folder at lookup
+  time, so styles another process added are seen without a restart. Built-in names win.
+
+:func:`register` adds a style at run time (a plug-in, a test); :func:`registered` does so for
+the duration of a ``with`` block.
 """
 
 from __future__ import annotations
@@ -14,14 +25,16 @@ from __future__ import annotations
 import importlib
 import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from painterly.errors import InputError, UnknownStyleError
+from painterly.errors import InputError, StyleProviderError, UnknownStyleError
 
 ApplyFn = Callable[..., np.ndarray]
+FAMILIES = ("filter", "neural", "library")
 
 
 @dataclass(frozen=True)
@@ -29,31 +42,74 @@ class Style:
     name: str  # the name users type: lowercase, words joined by '-'
     family: str  # "filter" (no model), "neural" (pretrained network), "library" (user's own)
     description: str  # one line a person understands
-    apply: ApplyFn = field(repr=False)  # (image, *, strength, seed, **options) -> image
-    tags: tuple[str, ...] = ()  # words for text-to-style matching, any language
+    apply: ApplyFn = field(repr=False, compare=False)  # (image, *, strength, seed, **options)
+    tags: tuple[str, ...] = ()  # words people use for this look, in every language
     method: str = ""  # the paper or technique it implements
     aliases: tuple[str, ...] = ()  # other accepted names (e.g. 'watercolour')
+    details: str = ""  # longer description in the visual words people use: read by matching
 
 
+_LOCK = threading.Lock()
 _REGISTRY: dict[str, Style] = {}
 _ALIASES: dict[str, str] = {}
-_LOCK = threading.Lock()
 _LOADED = False
-#: Modules that register styles when imported. Order is the listing order.
-_PROVIDERS: list[str] = ["painterly.filters", "painterly.neural.builtin", "painterly.library"]
+_LOADING: int | None = None  # the thread loading the providers (to refuse re-entry, not deadlock)
+#: Modules whose ``styles()`` fill the catalogue on first use. Order is the listing order.
+_PROVIDERS: list[str] = ["painterly.filters", "painterly.neural.builtin"]
+
+
+def _add(registry: dict[str, Style], aliases: dict[str, str], style: Style) -> None:
+    """Add ``style`` (or replace one of the same name); a name may not shadow another's alias."""
+    taken = [n for n in (style.name, *style.aliases)
+             if aliases.get(n, style.name) != style.name
+             or (n in registry and n != style.name)]
+    if taken:
+        raise ValueError(f"style {style.name!r}: name or alias {taken} already names another style")
+    old = registry.get(style.name)
+    if old is not None:
+        for a in old.aliases:
+            aliases.pop(a, None)
+    registry[style.name] = style
+    for alias in style.aliases:
+        aliases[alias] = style.name
+
+
+def _ensure_loaded() -> None:
+    global _LOADED, _LOADING
+    if _LOADED:
+        return
+    if threading.get_ident() == _LOADING:
+        raise RuntimeError("a style provider looked a style up while the catalogue was loading")
+    with _LOCK:  # every other first caller waits here until the catalogue is complete
+        if _LOADED:
+            return
+        registry: dict[str, Style] = {}
+        aliases: dict[str, str] = {}
+        _LOADING = threading.get_ident()
+        try:
+            for mod in _PROVIDERS:
+                try:
+                    provided = list(importlib.import_module(mod).styles())
+                except Exception as e:
+                    raise StyleProviderError(
+                        f"the style provider {mod!r} failed to load ({type(e).__name__}: {e}); "
+                        "no style is available until it loads: reinstall painterly or the "
+                        "package it names"
+                    ) from e
+                for style in provided:
+                    _add(registry, aliases, style)
+        finally:
+            _LOADING = None
+        _REGISTRY.update(registry)
+        _ALIASES.update(aliases)
+        _LOADED = True
 
 
 def register(style: Style) -> Style:
-    """Add a style (or replace one of the same name). A name may not shadow another's alias."""
+    """Add a style at run time (or replace one of the same name)."""
+    _ensure_loaded()
     with _LOCK:
-        taken = [n for n in (style.name, *style.aliases)
-                 if _ALIASES.get(n, style.name) != style.name
-                 or (n in _REGISTRY and n != style.name)]
-        if taken:
-            raise ValueError(f"style {style.name!r}: name or alias {taken} already names another style")
-        _REGISTRY[style.name] = style
-        for alias in style.aliases:
-            _ALIASES[alias] = style.name
+        _add(_REGISTRY, _ALIASES, style)
     return style
 
 
@@ -65,38 +121,80 @@ def unregister(name: str) -> None:
                 _ALIASES.pop(alias, None)
 
 
-def _ensure_loaded() -> None:
-    global _LOADED
-    if _LOADED:
-        return
-    with _LOCK:
-        if _LOADED:
-            return
-        _LOADED = True
-    for mod in _PROVIDERS:
-        importlib.import_module(mod)
+@contextmanager
+def registered(*styles: Style) -> Iterator[tuple[Style, ...]]:
+    """Register ``styles`` for the duration of a ``with`` block (plug-ins in a scope, tests).
+
+    On exit the catalogue is as before: a style that a registered one replaced comes back."""
+    _ensure_loaded()
+    done: list[tuple[Style, Style | None]] = []
+    try:
+        for s in styles:
+            previous = _REGISTRY.get(s.name)
+            done.append((register(s), previous))
+        yield tuple(s for s, _ in done)
+    finally:
+        for s, previous in reversed(done):
+            unregister(s.name)
+            if previous is not None:
+                register(previous)
 
 
 def normalize_name(name: str) -> str:
     return name.strip().lower().replace("_", "-").replace(" ", "-")
 
 
-def get_style(name: str) -> Style:
-    """Look a style up by name or alias; :class:`UnknownStyleError` lists the valid names."""
+def resolve_library(library):
+    """None: the default library; False: none; a path or :class:`painterly.library.Library`."""
+    if library is False:
+        return None
+    from painterly.library import Library
+
+    if library is None:
+        return Library.default()
+    return library if isinstance(library, Library) else Library(library)
+
+
+def find_style(name: str, *, library=None) -> Style | None:
+    """The style named ``name`` (or an alias of it), or None. Built-in names win over library ones.
+
+    ``library``: where the user's styles live: None for the default folder
+    (:func:`painterly.library.library_dir`), a folder path or a :class:`painterly.library.Library`,
+    or False to look at the built-in catalogue only.
+    """
     _ensure_loaded()
     key = normalize_name(name)
-    key = _ALIASES.get(key, key)
-    try:
-        return _REGISTRY[key]
-    except KeyError:
-        raise UnknownStyleError(
-            name, _REGISTRY, hint="run 'painterly styles' to see them with descriptions"
-        ) from None
+    style = _REGISTRY.get(_ALIASES.get(key, key))
+    if style is None:
+        lib = resolve_library(library)
+        style = lib.style(key) if lib is not None else None
+    return style
 
 
-def list_styles(family: str | None = None) -> list[Style]:
+def get_style(name: str, *, library=None) -> Style:
+    """Look a style up by name or alias; :class:`UnknownStyleError` lists the valid names."""
+    if not isinstance(name, str):
+        raise InputError(f"a style name must be text, got {type(name).__name__}")
+    style = find_style(name, library=library)
+    if style is None:
+        raise UnknownStyleError(name, [s.name for s in list_styles(library=library)],
+                                hint="run 'painterly styles' to see them with descriptions")
+    return style
+
+
+def list_styles(family: str | None = None, *, library=None) -> list[Style]:
+    """Every style (built-ins first, then the library's), or those of one ``family``."""
     _ensure_loaded()
-    return [s for s in _REGISTRY.values() if family is None or s.family == family]
+    with _LOCK:
+        out = list(_REGISTRY.values())
+        taken = set(_REGISTRY) | set(_ALIASES)
+    families = dict.fromkeys([*FAMILIES, *(s.family for s in out)])  # plug-ins may add one
+    if family is not None and family not in families:
+        raise InputError(f"unknown style family {family!r}; valid: {', '.join(families)}")
+    lib = resolve_library(library) if family in (None, "library") else None
+    if lib is not None:
+        out += [s for s in lib.styles() if s.name not in taken]
+    return [s for s in out if family is None or s.family == family]
 
 
 def blend(image: np.ndarray, styled: np.ndarray, strength: float) -> np.ndarray:
@@ -116,7 +214,7 @@ def check_strength(strength: float) -> float:
     return float(strength)
 
 
-def filter_style(
+def as_filter(
     name: str,
     fn: ApplyFn,
     description: str,
@@ -124,8 +222,11 @@ def filter_style(
     tags: tuple[str, ...] = (),
     method: str = "",
     aliases: tuple[str, ...] = (),
+    details: str = "",
 ) -> Style:
-    """Register a model-free filter ``fn(image, *, seed, **options)``; strength blends pixels."""
+    """A style of family "filter" from ``fn(image, *, seed, **options)``; strength blends pixels.
+
+    Unknown options raise :class:`InputError` naming the ones ``fn`` takes."""
 
     params = inspect.signature(fn).parameters
     takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
@@ -144,4 +245,9 @@ def filter_style(
         return blend(image, fn(image, seed=seed, **options), strength)
 
     apply.__doc__ = fn.__doc__
-    return register(Style(name, "filter", description, apply, tags, method, aliases))
+    return Style(name, "filter", description, apply, tuple(tags), method, tuple(aliases), details)
+
+
+def filter_style(name: str, fn: ApplyFn, description: str, **kwargs) -> Style:
+    """Register a model-free filter at run time (see :func:`as_filter` for the arguments)."""
+    return register(as_filter(name, fn, description, **kwargs))

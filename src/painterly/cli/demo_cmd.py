@@ -9,11 +9,11 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import console, progress_bar
+from painterly.engine import stylize
 from painterly.io import save_image
 from painterly.samples import SAMPLES, sample_photo
 from painterly.sheet import contact_sheet
 from painterly.styles import list_styles
-from painterly.stylize import stylize
 
 
 @app.command("demo")

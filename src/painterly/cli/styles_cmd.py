@@ -11,10 +11,10 @@ from rich.table import Table
 from painterly.cli import app
 from painterly.cli._common import console as err_console
 from painterly.cli._common import progress_bar
+from painterly.engine import stylize
 from painterly.io import load_image, output_format, save_image
 from painterly.sheet import contact_sheet
 from painterly.styles import list_styles
-from painterly.stylize import stylize
 
 
 @app.command("styles")

@@ -8,9 +8,9 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import expand_inputs, output_paths, run_batch
+from painterly.engine import stylize
 from painterly.errors import InputError
 from painterly.styles import check_strength, get_style
-from painterly.stylize import stylize
 
 
 @app.command("stylize")
@@ -74,7 +74,7 @@ def stylize_command(
 def _style_arg(styles: list[str]):
     """CLI --style values -> (argument for stylize, label for file names and metadata)."""
     from painterly.neural import parse_style_arg
-    from painterly.neural.transfer import _resolve
+    from painterly.neural.feedforward import _resolve
 
     if len(styles) == 1 and ":" not in styles[0] and not Path(styles[0]).is_file():
         spec = get_style(styles[0])

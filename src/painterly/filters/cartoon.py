@@ -23,7 +23,7 @@ import numpy as np
 
 from painterly.errors import InputError
 from painterly.filters import _util
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,9 @@ def cartoon(
     image: np.ndarray,
     *,
     seed: int = 0,
-    colors: int = CartoonConfig.colors,
+    colors: int | None = None,
     line_width: float = 1.0,
-    line_darkness: float = CartoonConfig.line_darkness,
+    line_darkness: float | None = None,
     config: CartoonConfig | None = None,
 ) -> np.ndarray:
     """Cartoon abstraction (bilateral + CIELAB k-means flattening + XDoG outlines).
@@ -60,13 +60,15 @@ def cartoon(
     ----------
     image : (H, W, 3) float32 in [0, 1]
     seed : seeds the k-means palette (pixel subsample and k-means++ start).
-    colors : number of flat colours (2-32).
+    colors : number of flat colours (2-32); None: ``config.colors``.
     line_width : outline width multiplier (0 disables outlines).
-    line_darkness : 0 (no lines) to 1 (black lines).
+    line_darkness : 0 (no lines) to 1 (black lines); None: ``config.line_darkness``.
 
     Returns (H, W, 3) float32 in [0, 1].
     """
     cfg = config or CartoonConfig()
+    colors = cfg.colors if colors is None else colors
+    line_darkness = cfg.line_darkness if line_darkness is None else line_darkness
     if not 2 <= int(colors) <= 32:
         raise InputError(f"colors must be between 2 and 32, got {colors}")
     if line_width < 0 or not 0.0 <= line_darkness <= 1.0:
@@ -121,34 +123,26 @@ def cartoon(
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
-filter_style(
-    "cartoon",
-    cartoon,
-    "Cartoon / anime: smooth flat colours with clean dark outlines",
-    tags=(
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
         "cartoon",
-        "anime",
-        "manga",
-        "comic",
-        "toon",
-        "cel",
-        "cel-shading",
-        "flat colours",
-        "outline",
-        "illustration",
-        "disney",
-        "pixar",
-        "ghibli",
-        "卡通",
-        "动漫",
-        "动画",
-        "漫画",
-        "二次元",
-        "日漫",
-        "插画",
-        "手绘",
-        "线条",
+        cartoon,
+        "Cartoon / anime: smooth flat colours with clean dark outlines",
+        details=(
+            "Cartoon look: flat areas of bright colour with bold black outlines, like a comic, an "
+            "animated film or anime cel shading"
+        ),
+        tags=(
+            "cartoon", "anime", "manga", "comic", "toon", "cel", "cel-shading", "flat colours",
+            "outline", "illustration", "disney", "pixar", "ghibli", "卡通", "动漫", "动画", "漫画", "二次元",
+            "日漫", "插画", "手绘", "线条", "comic book", "animation", "cel shading", "flat colors",
+            "bold outlines", "cute", "卡通画", "可爱",
+        ),
+        method=(
+            "Winnemöller et al. 2006 video abstraction (bilateral + quantisation) with XDoG lines "
+            "(Winnemöller 2012)"
+        ),
+        aliases=("anime", "toon", "comic"),
     ),
-    method="Winnemöller et al. 2006 video abstraction (bilateral + quantisation) with XDoG lines (Winnemöller 2012)",
-    aliases=("anime", "toon", "comic"),
 )

@@ -29,7 +29,7 @@ import numpy as np
 
 from painterly.filters.paper import flow_noise, rice_paper
 from painterly.filters.pencil import PencilConfig, stroke_map
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,9 @@ def ink_wash(
     ``white_space`` (0-0.9) overrides the fraction left as bare paper. ``color`` (0-1) mixes in
     a light colour wash (淡彩) from the photo; 0 is pure ink. ``seal`` stamps a red seal.
     Returns float32 HxWx3 in [0, 1].
+
+    Precision: the tonal abstraction runs on an 8-bit grey copy at the working size (bilateral
+    and median filtering); the ink layers that follow are float32.
     """
     cfg = config
     ws = cfg.white_space if white_space is None else float(white_space)
@@ -204,15 +207,27 @@ def ink_wash(
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
-filter_style(
-    "ink-wash",
-    ink_wash,
-    "Chinese ink-wash painting: a few ink tones bleeding into rice paper, lots of white space",
-    tags=(
-        "ink wash", "ink", "sumi-e", "sumie", "chinese ink painting", "chinese painting",
-        "shan shui", "brush", "monochrome", "zen", "japanese ink", "水墨", "水墨画", "国画",
-        "中国画", "山水画", "墨", "写意", "宣纸", "墨画",
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
+        "ink-wash",
+        ink_wash,
+        "Chinese ink-wash painting: a few ink tones bleeding into rice paper, lots of white space",
+        details=(
+            "Chinese ink wash painting: black ink brush strokes in shades of grey on rice paper, "
+            "sumi-e, misty mountains and empty space, calm, minimal and meditative"
+        ),
+        tags=(
+            "ink wash", "ink", "sumi-e", "sumie", "chinese ink painting", "chinese painting",
+            "shan shui", "brush", "monochrome", "zen", "japanese ink", "水墨", "水墨画", "国画", "中国画",
+            "山水画", "墨", "写意", "宣纸", "墨画", "sumi", "brush painting", "calligraphy", "black ink",
+            "minimal", "misty", "landscape", "rice paper", "east asian", "traditional chinese",
+            "山水", "毛笔", "书法", "禅", "留白",
+        ),
+        method=(
+            "Tonal ink layers + image-space ink diffusion (after Kunii et al. 1995) on procedural "
+            "xuan paper"
+        ),
+        aliases=("inkwash", "sumi-e", "sumie", "chinese-ink", "shuimo", "ink-painting"),
     ),
-    method="Tonal ink layers + image-space ink diffusion (after Kunii et al. 1995) on procedural xuan paper",
-    aliases=("inkwash", "sumi-e", "sumie", "chinese-ink", "shuimo", "ink-painting"),
 )

@@ -27,7 +27,7 @@ import numpy as np
 
 from painterly.errors import InputError
 from painterly.filters import _util
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 _F32 = np.float32
 
@@ -144,7 +144,7 @@ def oil(
     *,
     seed: int = 0,
     brush_size: float = 1.0,
-    relief: float = OilConfig.relief,
+    relief: float | None = None,
     config: OilConfig | None = None,
 ) -> np.ndarray:
     """Oil painting: anisotropic Kuwahara strokes + LIC bristle texture lit as impasto.
@@ -154,11 +154,12 @@ def oil(
     image : (H, W, 3) float32 in [0, 1]
     seed : seeds the bristle noise.
     brush_size : kernel radius multiplier (0.5-3): bigger, coarser strokes.
-    relief : impasto height gain (0 = flat paint, no texture).
+    relief : impasto height gain (0 = flat paint, no texture); None: ``config.relief``.
 
     Returns (H, W, 3) float32 in [0, 1].
     """
     cfg = config or OilConfig()
+    relief = cfg.relief if relief is None else relief
     if not 0.25 <= brush_size <= 4.0:
         raise InputError(f"brush_size must be between 0.25 and 4, got {brush_size}")
     if relief < 0:
@@ -200,34 +201,27 @@ def oil(
     return np.clip(out, 0.0, 1.0, out=out)
 
 
-filter_style(
-    "oil",
-    oil,
-    "Oil painting: thick brush strokes that follow the shapes, with impasto relief",
-    tags=(
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
         "oil",
-        "oil painting",
-        "painting",
-        "impasto",
-        "brush",
-        "brushstrokes",
-        "canvas",
-        "painterly",
-        "classical",
-        "impressionist",
-        "van gogh",
-        "monet",
-        "thick paint",
-        "palette knife",
-        "油画",
-        "油彩",
-        "厚涂",
-        "笔触",
-        "印象派",
-        "古典",
-        "绘画",
-        "画布",
+        oil,
+        "Oil painting: thick brush strokes that follow the shapes, with impasto relief",
+        details=(
+            "Oil painting: thick visible brush strokes, rich saturated colour and impasto texture on "
+            "canvas, like an impressionist or classical painting by Monet, Van Gogh or Rembrandt"
+        ),
+        tags=(
+            "oil", "oil painting", "painting", "impasto", "brush", "brushstrokes", "canvas",
+            "painterly", "classical", "impressionist", "van gogh", "monet", "thick paint",
+            "palette knife", "油画", "油彩", "厚涂", "笔触", "印象派", "古典", "绘画", "画布", "brush strokes",
+            "impressionism", "old master", "rembrandt", "baroque", "fine art", "gallery", "museum",
+            "印象主义", "梵高", "莫奈", "名画",
+        ),
+        method=(
+            "Anisotropic Kuwahara filter (Kyprianidis, Kang & Döllner 2009) + LIC bristles lit as "
+            "impasto"
+        ),
+        aliases=("oil-painting", "oilpaint", "impasto"),
     ),
-    method="Anisotropic Kuwahara filter (Kyprianidis, Kang & Döllner 2009) + LIC bristles lit as impasto",
-    aliases=("oil-painting", "oilpaint", "impasto"),
 )

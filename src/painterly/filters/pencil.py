@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from painterly.filters.paper import drawing_paper
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,9 @@ def pencil(image: np.ndarray, *, seed: int = 0, config: PencilConfig = PencilCon
 
     ``image``: float32 HxWx3 in [0, 1]; ``seed`` picks the hatching and paper grain.
     Returns float32 HxWx3 in [0, 1], grey (a faint warm graphite/paper tint).
+
+    Precision: the tone map is a histogram match on 256 bins, so the grey tones are quantised to
+    8 bits inside (the strokes and the hatching are float32).
     """
     g = _pencil_grey(image, seed, config)
     # Graphite is a cool grey on a slightly warm paper.
@@ -212,6 +215,7 @@ def color_pencil(
     with the same hatching texture, ``1 - (1 - colour) * coverage``, and multiplied by the grey
     pencil drawing (strokes and shading). ``saturation`` boosts chroma a little because pencil
     pigment on white paper reads brighter than a photo. Returns float32 HxWx3 in [0, 1].
+    Like :func:`pencil`, its tone map quantises the grey tones to 8 bits inside.
     """
     cfg = config
     g = _pencil_grey(image, seed, cfg)
@@ -236,26 +240,39 @@ def color_pencil(
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
-filter_style(
-    "pencil",
-    pencil,
-    "Graphite pencil sketch: hand-drawn strokes along edges and hatched shading on paper",
-    tags=(
-        "pencil", "sketch", "drawing", "graphite", "hatching", "black and white", "line art",
-        "charcoal", "素描", "铅笔", "铅笔画", "速写", "手绘",
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
+        "pencil",
+        pencil,
+        "Graphite pencil sketch: hand-drawn strokes along edges and hatched shading on paper",
+        details=(
+            "Graphite pencil sketch: grey hand-drawn lines and hatched shading on white paper, black "
+            "and white, like a drawing in a sketchbook"
+        ),
+        tags=(
+            "pencil", "sketch", "drawing", "graphite", "hatching", "black and white", "line art",
+            "charcoal", "素描", "铅笔", "铅笔画", "速写", "手绘", "monochrome", "hand drawn", "sketchbook",
+            "draft", "grayscale", "lines", "线稿", "黑白", "炭笔",
+        ),
+        method="Lu, Xu, Jia 2012, Combining sketch and tone for pencil drawing production",
+        aliases=("pencil-sketch", "sketch", "graphite"),
     ),
-    method="Lu, Xu, Jia 2012, Combining sketch and tone for pencil drawing production",
-    aliases=("pencil-sketch", "sketch", "graphite"),
-)
-
-filter_style(
-    "color-pencil",
-    color_pencil,
-    "Colour-pencil drawing: coloured hatched strokes on white paper",
-    tags=(
-        "color pencil", "colour pencil", "colored pencil", "crayon", "pencil", "sketch",
-        "drawing", "hatching", "colorful", "彩铅", "彩色铅笔", "彩铅画", "彩色素描",
+    as_filter(
+        "color-pencil",
+        color_pencil,
+        "Colour-pencil drawing: coloured hatched strokes on white paper",
+        details=(
+            "Colour pencil drawing: coloured hand-drawn hatched strokes on white paper, like a crayon"
+            " or coloured pencil illustration in a children's book"
+        ),
+        tags=(
+            "color pencil", "colour pencil", "colored pencil", "crayon", "pencil", "sketch",
+            "drawing", "hatching", "colorful", "彩铅", "彩色铅笔", "彩铅画", "彩色素描", "crayons",
+            "pencil crayon", "colorful sketch", "colored drawing", "hand drawn",
+            "children's drawing", "pastel drawing", "chalk", "蜡笔", "蜡笔画", "儿童画", "粉笔",
+        ),
+        method="Lu, Xu, Jia 2012, Combining sketch and tone for pencil drawing production (colour)",
+        aliases=("colour-pencil", "colored-pencil", "coloured-pencil", "pencil-color"),
     ),
-    method="Lu, Xu, Jia 2012, Combining sketch and tone for pencil drawing production (colour)",
-    aliases=("colour-pencil", "colored-pencil", "coloured-pencil", "pencil-color"),
 )

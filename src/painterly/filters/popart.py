@@ -23,7 +23,7 @@ import numpy as np
 
 from painterly.errors import InputError
 from painterly.filters import _util
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 _F32 = np.float32
 
@@ -177,31 +177,26 @@ def popart(
     return out
 
 
-filter_style(
-    "pop-art",
-    popart,
-    "Pop art (Lichtenstein): primary inks, Ben-Day halftone dots and bold black outlines",
-    tags=(
-        "pop art",
-        "pop",
-        "lichtenstein",
-        "warhol",
-        "comic book",
-        "halftone",
-        "ben-day dots",
-        "retro",
-        "poster",
-        "screen print",
-        "vivid",
-        "bold",
-        "波普",
-        "波普艺术",
-        "美式漫画",
-        "网点",
-        "复古",
-        "海报",
-        "撞色",
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
+        "pop-art",
+        popart,
+        "Pop art (Lichtenstein): primary inks, Ben-Day halftone dots and bold black outlines",
+        details=(
+            "Pop art: bold flat posterized colours, halftone dots and strong contrast, like Andy "
+            "Warhol or Roy Lichtenstein prints and retro comic posters"
+        ),
+        tags=(
+            "pop art", "pop", "lichtenstein", "warhol", "comic book", "halftone", "ben-day dots",
+            "retro", "poster", "screen print", "vivid", "bold", "波普", "波普艺术", "美式漫画", "网点", "复古",
+            "海报", "撞色", "dots", "posterized", "neon", "bright", "graphic", "psychedelic",
+            "colorful", "vibrant", "鲜艳", "丝网印刷",
+        ),
+        method=(
+            "Bilateral + CIELAB k-means abstraction (Winnemöller 2006), ink palette, clustered-dot "
+            "halftone, XDoG outlines"
+        ),
+        aliases=("popart", "lichtenstein", "halftone"),
     ),
-    method="Bilateral + CIELAB k-means abstraction (Winnemöller 2006), ink palette, clustered-dot halftone, XDoG outlines",
-    aliases=("popart", "lichtenstein", "halftone"),
 )

@@ -30,7 +30,7 @@ import numpy as np
 from painterly.errors import InputError
 from painterly.filters import _util
 from painterly.filters.paper import rice_paper
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 _F32 = np.float32
 
@@ -155,7 +155,7 @@ def ukiyoe(
     image: np.ndarray,
     *,
     seed: int = 0,
-    colors: int = UkiyoeConfig.colors,
+    colors: int | None = None,
     line_width: float = 1.0,
     bokashi: bool = True,
     texture: float = 1.0,
@@ -173,7 +173,7 @@ def ukiyoe(
     ----------
     image : (H, W, 3) float32 in [0, 1]
     seed : seeds the k-means regions, the registration offsets and the paper.
-    colors : number of k-means regions before snapping to the inks (2-32).
+    colors : number of k-means regions before snapping to the inks (2-32); None: ``config.colors``.
     line_width : keyblock line width multiplier (0 disables the keyblock).
     bokashi : print the graded blue at the top of sky-like areas.
     texture : washi and woodgrain strength multiplier (0 = flat inks, 0-3).
@@ -182,6 +182,7 @@ def ukiyoe(
     Returns (H, W, 3) float32 in [0, 1].
     """
     cfg = config or UkiyoeConfig()
+    colors = cfg.colors if colors is None else colors
     if not 2 <= int(colors) <= 32:
         raise InputError(f"colors must be between 2 and 32, got {colors}")
     if line_width < 0 or not 0.0 <= texture <= 3.0 or not 0.0 <= registration <= 4.0:
@@ -306,38 +307,30 @@ def ukiyoe(
     return np.ascontiguousarray(out, dtype=_F32)
 
 
-filter_style(
-    "ukiyo-e",
-    ukiyoe,
-    "Ukiyo-e Japanese woodblock print: flat traditional inks, dark keyblock outlines, graded "
-    "blue skies and washi paper",
-    tags=(
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
         "ukiyo-e",
-        "ukiyoe",
-        "woodblock",
-        "woodblock print",
-        "japanese print",
-        "japanese woodblock",
-        "hokusai",
-        "hiroshige",
-        "edo",
-        "great wave",
-        "printmaking",
-        "prussian blue",
-        "bokashi",
-        "浮世绘",
-        "浮世絵",
-        "木版画",
-        "版画",
-        "木刻",
-        "葛饰北斋",
-        "葛飾北斎",
-        "歌川广重",
-        "日本版画",
-        "和风",
+        ukiyoe,
+        (
+            "Ukiyo-e Japanese woodblock print: flat traditional inks, dark keyblock outlines, graded "
+            "blue skies and washi paper"
+        ),
+        details=(
+            "Ukiyo-e Japanese woodblock print: flat colour areas with fine dark outlines, muted "
+            "indigo and beige, like Hokusai's Great Wave or Hiroshige landscapes"
+        ),
+        tags=(
+            "ukiyo-e", "ukiyoe", "woodblock", "woodblock print", "japanese print",
+            "japanese woodblock", "hokusai", "hiroshige", "edo", "great wave", "printmaking",
+            "prussian blue", "bokashi", "浮世绘", "浮世絵", "木版画", "版画", "木刻", "葛饰北斋", "葛飾北斎", "歌川广重",
+            "日本版画", "和风", "woodcut", "japanese", "japan", "print", "linocut", "日本", "日式", "神奈川冲浪里",
+        ),
+        method=(
+            "Keyblock + colour-block process of ukiyo-e printing: bilateral + CIELAB k-means "
+            "abstraction (Winnemöller 2006) snapped to traditional inks, XDoG keyblock lines "
+            "(Winnemöller 2012), bokashi gradation, registration offsets, washi and woodgrain"
+        ),
+        aliases=("ukiyoe", "woodblock", "woodblock-print", "hanga"),
     ),
-    method="Keyblock + colour-block process of ukiyo-e printing: bilateral + CIELAB k-means "
-    "abstraction (Winnemöller 2006) snapped to traditional inks, XDoG keyblock lines "
-    "(Winnemöller 2012), bokashi gradation, registration offsets, washi and woodgrain",
-    aliases=("ukiyoe", "woodblock", "woodblock-print", "hanga"),
 )

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from painterly.filters.paper import flow_noise, watercolor_paper
-from painterly.styles import filter_style
+from painterly.styles import as_filter
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,10 @@ def watercolor(
     ``image``: float32 HxWx3 in [0, 1]. ``seed`` picks the paper and the turbulence.
     ``edge_darkening`` and ``granulation`` override the config's amounts (0 turns them off).
     Returns float32 HxWx3 in [0, 1].
+
+    Precision: the abstraction pass (bilateral smoothing and colour levels) runs on an 8-bit
+    copy at the working size, as OpenCV's bilateral filter is fastest on uint8 and the colour
+    levels quantise anyway; the later passes are float32.
     """
     cfg = config
     edge_k = cfg.edge_darkening if edge_darkening is None else float(edge_darkening)
@@ -144,14 +148,28 @@ def watercolor(
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
-filter_style(
-    "watercolor",
-    watercolor,
-    "Watercolour painting: soft washes, darker wet edges, pigment granulation on cold-press paper",
-    tags=(
-        "watercolor", "watercolour", "water colour", "aquarelle", "wash", "painting", "paint",
-        "soft", "wet", "pastel", "水彩", "水彩画", "淡彩",
+#: What this module provides to the style catalogue (see painterly.styles).
+STYLES = (
+    as_filter(
+        "watercolor",
+        watercolor,
+        (
+            "Watercolour painting: soft washes, darker wet edges, pigment granulation on cold-press "
+            "paper"
+        ),
+        details=(
+            "Watercolour painting: soft transparent washes of colour that bleed into each other, "
+            "darker wet edges and paper texture; light, dreamy and delicate"
+        ),
+        tags=(
+            "watercolor", "watercolour", "water colour", "aquarelle", "wash", "painting", "paint",
+            "soft", "wet", "pastel", "水彩", "水彩画", "淡彩", "transparent", "dreamy", "delicate",
+            "light", "airy", "bleeding colors", "gentle", "paper", "清新", "柔和", "梦幻", "透明",
+        ),
+        method=(
+            "Bousseau et al. 2006, Interactive watercolor rendering with temporal coherence and "
+            "abstraction"
+        ),
+        aliases=("watercolour", "aquarelle", "water-color", "water-colour"),
     ),
-    method="Bousseau et al. 2006, Interactive watercolor rendering with temporal coherence and abstraction",
-    aliases=("watercolour", "aquarelle", "water-color", "water-colour"),
 )

@@ -4,31 +4,33 @@
     library.add("my-painting.jpg", name="grandma-roses", description="soft pink roses", tags="roses,pink,花")
     library.list_entries(); library.remove("grandma-roses")
 
-Every entry is also a style of family ``library`` in :mod:`painterly.styles` (this package is a
-style provider), so ``painterly stylize --style grandma-roses`` and ``--prompt "pink roses"`` find
-it. Applying it runs neural arbitrary style transfer with the stored painting
-(:func:`painterly.neural.transfer`).
+    lib = library.Library("/srv/tenants/42/styles")     # a library in a folder of your choice
+    lib.add("painting.png", name="sea-glass")
+    painterly.stylize(photo, "sea-glass", library=lib)
+
+Every entry is also a style of family ``library`` in :mod:`painterly.styles`: lookups read the
+library's folder (re-read only when its modification stamp changed, see :class:`Library`), so
+``painterly stylize --style grandma-roses`` and ``--prompt "pink roses"`` find it, in this process
+and in any other, without a restart. Applying it runs neural arbitrary style transfer with the
+stored painting (:func:`painterly.neural.transfer`). Built-in style names win over entries.
+
+The module-level functions work on the default folder (:func:`library_dir`) or on ``folder``.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from painterly.library import store as _store
+from painterly.library import store
+from painterly.library.collection import Library
 from painterly.library.store import (
     LibraryEntry,
     UnknownLibraryStyleError,
     check_name,
-    ensure_vector,
-    get,
     library_dir,
-    list_entries,
     parse_tags,
-    style_image,
 )
-from painterly.styles import Style, register, unregister
 
 __all__ = [
+    "Library",
     "LibraryEntry",
     "UnknownLibraryStyleError",
     "add",
@@ -38,53 +40,38 @@ __all__ = [
     "library_dir",
     "list_entries",
     "parse_tags",
-    "register_entries",
     "remove",
     "style_image",
 ]
 
 
-def _apply_for(name: str, folder=None):
-    def apply(image: np.ndarray, *, strength: float = 1.0, seed: int = 0, **options) -> np.ndarray:
-        """Ghiasi et al. 2017 arbitrary style transfer with the stored painting as the style."""
-        from painterly.neural import transfer
-
-        return transfer(image, [(style_image(name, folder), 1.0)], strength=strength, **options)
-
-    return apply
-
-
-def as_style(entry: LibraryEntry, folder=None) -> Style:
-    return Style(entry.name, "library", entry.description, _apply_for(entry.name, folder), entry.tags,
-                 "Ghiasi et al. 2017, arbitrary style transfer (the user's painting)")
-
-
-def register_entries(folder=None) -> list[Style]:
-    """Register every library entry as a style (what importing this package does).
-
-    An entry whose name a built-in style took since it was added is not registered: built-ins
-    keep their names (``painterly library list`` still shows the entry).
-    """
-    from painterly.styles import _REGISTRY
-
-    taken = {n for n, s in _REGISTRY.items() if s.family != "library"}
-    return [register(as_style(e, folder)) for e in list_entries(folder) if e.name not in taken]
+def _lib(folder) -> Library:
+    return Library.default() if folder is None else Library(folder)
 
 
 def add(painting, *, name: str, description: str = "", tags=(), overwrite: bool = False,
         folder=None) -> LibraryEntry:
-    """Store ``painting`` as a style named ``name`` and register it (see :func:`store.add`)."""
-    entry = _store.add(painting, name=name, description=description, tags=tags,
-                       overwrite=overwrite, folder=folder)
-    register(as_style(entry, folder))
-    return entry
+    """Store ``painting`` as a style named ``name`` (see :func:`store.add`)."""
+    return _lib(folder).add(painting, name=name, description=description, tags=tags,
+                            overwrite=overwrite)
 
 
 def remove(name: str, folder=None) -> LibraryEntry:
-    """Delete a library style's files and unregister it."""
-    entry = _store.remove(name, folder)
-    unregister(entry.name)
-    return entry
+    """Delete a library style's files."""
+    return store.remove(name, folder)
 
 
-register_entries()
+def get(name: str, folder=None) -> LibraryEntry:
+    return store.get(name, folder)
+
+
+def list_entries(folder=None) -> list[LibraryEntry]:
+    return store.list_entries(folder)
+
+
+def style_image(name: str, folder=None):
+    return store.style_image(name, folder)
+
+
+def ensure_vector(name: str, folder=None):
+    return store.ensure_vector(name, folder)

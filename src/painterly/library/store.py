@@ -9,7 +9,9 @@ Layout (``$PAINTERLY_HOME/library`` or ``~/.local/share/painterly/library``)::
 The style vector is the 100-d embedding of the Ghiasi et al. 2017 style-prediction network
 (:func:`painterly.neural.style_embedding`); when that module is not installed at ``add`` time the
 entry is stored without it and the vector is computed on first use (:func:`ensure_vector`).
-Files are written to a temporary name and renamed, so an interrupted ``add`` leaves no half entry.
+Files are written to a temporary name and renamed, so an interrupted ``add`` leaves no half entry;
+every change creates, renames or deletes a file in the folder, so the folder's modification time
+is the library's stamp (what :class:`painterly.library.Library` re-reads on).
 """
 
 from __future__ import annotations
@@ -198,11 +200,10 @@ def _embedding(img: np.ndarray) -> tuple[float, ...] | None:
 
 
 def _refuse_builtin_name(key: str) -> None:
-    from painterly.styles import _ALIASES, _REGISTRY, list_styles
+    from painterly.styles import find_style
 
-    list_styles()  # load the providers
-    owner = _REGISTRY.get(_ALIASES.get(key, key))
-    if owner is not None and owner.family != "library":
+    owner = find_style(key, library=False)
+    if owner is not None:
         raise InputError(f"{key!r} is the name of a built-in {owner.family} style; choose another name")
 
 

@@ -1,5 +1,5 @@
 """Speech to text, offline: audio in (:mod:`.audio`), PocketSphinx US English out
-(:mod:`.recognize`).
+(:mod:`.sphinx`).
 
 ``transcribe(path_or_bytes) -> str`` is what commands call to turn a spoken prompt into text
 (``painterly listen``, ``stylize --voice``, ``paint --voice``).
@@ -13,7 +13,7 @@ from painterly.speech.audio import (
     load_audio,
     resample,
 )
-from painterly.speech.recognize import SpeechConfig, Transcript, recognize, transcribe
+from painterly.speech.sphinx import SpeechConfig, Transcript, recognize, transcribe
 
 __all__ = [
     "AudioError",

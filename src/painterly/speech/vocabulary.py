@@ -5,8 +5,10 @@ probability over all of English, so short style prompts ("make it look like a wa
 painting") come back with rare-word substitutions. The recogniser therefore first decodes with
 a *domain* language model: a trigram model (fixed-discount backoff, pocketsphinx's own
 ``ArpaBoLM``) estimated from sentences generated here from painterly's style vocabulary — the
-registered styles' names, aliases, tags and descriptions plus the common prompt words below.
-The general model stays available as the fallback (see :mod:`painterly.speech.recognize`).
+style catalogue's names, aliases and tags (:mod:`painterly.styles`, the user's library included)
+plus the common prompt words below. The recogniser rebuilds the model when the catalogue's words
+change (:func:`vocabulary_key`), so a style added while the process runs can be asked for by
+voice. The general model stays available as the fallback (see :mod:`painterly.speech.sphinx`).
 
 This is the "class-based template corpus" approach long used for command-and-control
 recognisers with CMU Sphinx (the lmtool recipe): cheap, deterministic, and no data collection.
@@ -14,6 +16,7 @@ recognisers with CMU Sphinx (the lmtool recipe): cheap, deterministic, and no da
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import re
@@ -86,14 +89,15 @@ TEMPLATES = (
 # fmt: on
 
 
-def style_phrases(styles=None) -> list[str]:
-    """Phrases that name the registered styles: names, aliases, tags, descriptions."""
+def style_phrases(styles=None, *, library=None) -> list[str]:
+    """Phrases that name the catalogue's styles (or ``styles``): names, aliases, tags."""
     if styles is None:
-        try:
-            from painterly.styles import list_styles
+        from painterly.errors import StyleProviderError
+        from painterly.styles import list_styles
 
-            styles = list_styles()
-        except Exception:  # a broken provider must not break speech input
+        try:
+            styles = list_styles(library=library)
+        except StyleProviderError:  # a broken provider must not break speech input
             styles = []
     out: list[str] = []
     for st in styles:
@@ -101,6 +105,11 @@ def style_phrases(styles=None) -> list[str]:
         out.extend(a.replace("-", " ") for a in st.aliases)
         out.extend(t.replace("-", " ") for t in st.tags)
     return [p for p in (normalize_text(x) for x in out) if p]
+
+
+def vocabulary_key(phrases: list[str]) -> str:
+    """A hash of the style phrases: the style language model is rebuilt when it changes."""
+    return hashlib.sha256("\n".join(sorted(set(phrases))).encode()).hexdigest()
 
 
 def normalize_text(text: str) -> str:

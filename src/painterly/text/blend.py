@@ -57,45 +57,53 @@ def plan_blend(matches: Sequence[Match], *, margin: float = BlendConfig.margin) 
 
 
 def apply_plan(image: np.ndarray, plan: BlendPlan, *, strength: float = 1.0, seed: int = 0,
-               progress: ProgressFn | None = None, styles=None) -> np.ndarray:
-    """Run ``plan`` on a contract image (``styles``: where to look names up; default the registry)."""
+               progress: ProgressFn | None = None, styles=None, library=None) -> np.ndarray:
+    """Run ``plan`` on a contract image.
+
+    ``styles``: where to look names up (default: the catalogue, with ``library``'s styles)."""
     check_strength(strength)
     if len(plan.parts) == 1:
-        out = _style(plan.parts[0][0], styles).apply(image, strength=strength, seed=seed)
+        out = _style(plan.parts[0][0], styles, library).apply(image, strength=strength, seed=seed)
         if progress:
             progress(1, 1)
         return out
     try:
-        return _neural_blend(image, plan, strength=strength, progress=progress)
+        return _neural_blend(image, plan, strength=strength, progress=progress, library=library)
     except (ImportError, MissingExtraError, UnknownStyleError):
         return _pixel_blend(image, plan, strength=strength, seed=seed, progress=progress,
-                            styles=styles)
+                            styles=styles, library=library)
 
 
-def _style(name: str, styles=None):
+def _style(name: str, styles=None, library=None):
     """The style named exactly ``name`` (an alias of another style must not win)."""
     from painterly.styles import list_styles
 
-    exact = next((s for s in (list_styles() if styles is None else styles) if s.name == name), None)
-    return exact if exact is not None else get_style(name)
+    pool = list_styles(library=library) if styles is None else styles
+    exact = next((s for s in pool if s.name == name), None)
+    return exact if exact is not None else get_style(name, library=library)
 
 
-def _neural_blend(image, plan: BlendPlan, *, strength, progress) -> np.ndarray:
+def _neural_blend(image, plan: BlendPlan, *, strength, progress, library=None) -> np.ndarray:
     from painterly import neural
 
     if plan.family == "library":
-        from painterly.library import style_image
+        from painterly.styles import resolve_library
 
-        styles = [(style_image(name), w) for name, w in plan.parts]
+        lib = resolve_library(library)
+        if lib is None:  # library=False: no user styles to read
+            raise UnknownStyleError(plan.parts[0][0], [], hint="no library was given")
+        styles = [(lib.style_image(name), w) for name, w in plan.parts]
     else:
         styles = {name: w for name, w in plan.parts}
     return neural.transfer(image, styles, strength=strength, progress=progress)
 
 
-def _pixel_blend(image, plan: BlendPlan, *, strength, seed, progress, styles=None) -> np.ndarray:
+def _pixel_blend(image, plan: BlendPlan, *, strength, seed, progress, styles=None,
+                 library=None) -> np.ndarray:
     acc = np.zeros_like(image)
     for i, (name, w) in enumerate(plan.parts):
-        acc += np.float32(w) * _style(name, styles).apply(image, strength=strength, seed=seed)
+        style = _style(name, styles, library)
+        acc += np.float32(w) * style.apply(image, strength=strength, seed=seed)
         if progress:
             progress(i + 1, len(plan.parts))
     return np.ascontiguousarray(np.clip(acc, 0.0, 1.0), dtype=np.float32)
@@ -111,9 +119,11 @@ def stylize_from_prompt(
     max_size: int | None = None,
     styles=None,
     config: BlendConfig = BlendConfig(),
+    library=None,
 ) -> tuple[np.ndarray, list[Match]]:
     """Paint ``image`` in the style(s) that ``prompt`` describes, in English or Chinese.
 
+    ``library``: where the user's own styles live (see :func:`painterly.styles.list_styles`).
     Returns the artwork (float32 HxWx3 in [0, 1]) and the chosen matches, best first; the
     weights actually used are ``plan_blend(matches)``.
     """
@@ -124,9 +134,12 @@ def stylize_from_prompt(
     if max_size is not None:
         img = resize_max(img, max_size)
     # 2. Match the words, 3. plan, 4. paint
-    matches = choose_styles(prompt, k=config.k, styles=styles, min_score=config.min_score)
+    matches = choose_styles(prompt, k=config.k, styles=styles, min_score=config.min_score,
+                            library=library)
     plan = plan_blend(matches, margin=config.margin)
-    return apply_plan(img, plan, strength=strength, seed=seed, progress=progress, styles=styles), matches
+    art = apply_plan(img, plan, strength=strength, seed=seed, progress=progress, styles=styles,
+                     library=library)
+    return art, matches
 
 
 def img2img_from_prompt(image: ImageSource, prompt: str, *, model: str, strength: float = 0.6,

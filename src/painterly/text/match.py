@@ -75,16 +75,18 @@ def check_prompt(prompt: str) -> str:
     return text
 
 
-def rank_styles(prompt: str, styles=None, *, config: ScoreConfig = ScoreConfig()) -> list[Match]:
+def rank_styles(prompt: str, styles=None, *, config: ScoreConfig = ScoreConfig(),
+                library=None) -> list[Match]:
     """Every style scored against ``prompt``, best first.
 
-    ``styles``: the styles to consider (default: every registered style).
+    ``styles``: the styles to consider (default: every style in the catalogue, with the user's
+    styles from ``library``: see :func:`painterly.styles.list_styles`).
     """
     text = check_prompt(prompt)
     if styles is None:
         from painterly.styles import list_styles
 
-        styles = list_styles()
+        styles = list_styles(library=library)
     entries = build_catalog(styles)
     if not entries:
         raise InputError("no styles are registered to match against")
@@ -132,7 +134,7 @@ def rank_styles(prompt: str, styles=None, *, config: ScoreConfig = ScoreConfig()
 
 
 def choose_styles(prompt: str, k: int = 3, *, styles=None, min_score: float = 0.3,
-                  config: ScoreConfig = ScoreConfig()) -> list[Match]:
+                  config: ScoreConfig = ScoreConfig(), library=None) -> list[Match]:
     """The ``k`` styles that best match ``prompt`` and score at least ``min_score``, best first.
 
     Raises :class:`InputError` when no style reaches ``min_score`` (the message names the
@@ -140,7 +142,7 @@ def choose_styles(prompt: str, k: int = 3, *, styles=None, min_score: float = 0.
     """
     if not isinstance(k, int) or k < 1:
         raise InputError(f"k must be a positive integer, got {k!r}")
-    ranked = rank_styles(prompt, styles, config=config)
+    ranked = rank_styles(prompt, styles, config=config, library=library)
     chosen = [m for m in ranked[:k] if m.score >= min_score]
     if not chosen:
         closest = ", ".join(f"{m.style_name} ({m.score:.2f})" for m in ranked[:3])

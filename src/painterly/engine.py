@@ -1,4 +1,4 @@
-"""The main job: a photo in, an artwork out."""
+"""The main job: a photo in, an artwork out (:func:`stylize`, also ``painterly.stylize``)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def stylize(
     strength: float = 1.0,
     seed: int = 0,
     max_size: int | None = None,
+    library=None,
     **options,
 ) -> np.ndarray:
     """Paint ``image`` in the named ``style``.
@@ -37,6 +38,8 @@ def stylize(
         Seeds every random element (paper grain, stroke jitter): same seed, same result.
     max_size : int, optional
         Downscale the input so its longer side is at most this many pixels first.
+    library : :class:`painterly.library.Library` or folder, optional
+        Where the user's own styles are looked up (default: :func:`painterly.library.library_dir`).
     **options
         Style-specific options (see each style's docstring).
 
@@ -46,7 +49,8 @@ def stylize(
     """
     check_strength(strength)
     # a painting's path, an image, or a weighted blend goes to neural arbitrary-style transfer
-    spec = get_style(style) if isinstance(style, str) and not os.path.isfile(style) else None
+    named = isinstance(style, str) and not os.path.isfile(style)
+    spec = get_style(style, library=library) if named else None
     img = check_image(image) if _is_contract(image) else load_image(image)
     if max_size is not None:
         img = resize_max(img, max_size)

@@ -63,11 +63,6 @@ class _Recognizer:
     """One PocketSphinx decoder holding both searches. Decoders are stateful: one lock each."""
 
     def __init__(self) -> None:
-        import os
-        import tempfile
-
-        from painterly.speech.vocabulary import COMMON_WORDS, build_arpa, corpus, style_phrases
-
         ps = _pocketsphinx()
         from painterly.models.packaged import model_path
 
@@ -75,17 +70,34 @@ class _Recognizer:
         self.decoder = ps.Decoder(loglevel="FATAL", samprate=SAMPLE_RATE, hmm=str(en / "en-us"),
                                   lm=str(en / "en-us.lm.bin"), dict=str(en / "cmudict-en-us.dict"))
         self.general = self.decoder.current_search()
+        self.key = ""  # vocabulary_key of the phrases the style model was built from
+        self.words: list[str] = []
+        self.lock = threading.Lock()
+
+    def _ensure_style_model(self, phrases: list[str]) -> None:
+        """(Re)build the style language model when the catalogue's phrases changed. Under lock."""
+        import os
+        import tempfile
+
+        from painterly.speech.vocabulary import COMMON_WORDS, build_arpa, corpus, vocabulary_key
+
+        key = vocabulary_key(phrases)
+        if key == self.key:
+            return
         known = self.decoder.lookup_word
-        sentences = [s for s in corpus(style_phrases()) if all(known(w) for w in s.split())]
+        sentences = [s for s in corpus(phrases) if all(known(w) for w in s.split())]
         fd, path = tempfile.mkstemp(suffix=".arpa", prefix="painterly-speech-")
         try:
             with os.fdopen(fd, "w") as f:
                 f.write(build_arpa(sentences, words=tuple(w for w in COMMON_WORDS if known(w))))
+            if self.key:  # replace the old model: the general search stays active meanwhile
+                self.decoder.activate_search(self.general)
+                self.decoder.remove_search("style")
             self.decoder.add_lm_file("style", path)
         finally:
             os.unlink(path)
         self.words = sorted({w for s in sentences for w in s.split()})
-        self.lock = threading.Lock()
+        self.key = key
 
     def _run(self, search: str, pcm: bytes) -> tuple[str, float]:
         d = self.decoder
@@ -103,9 +115,13 @@ class _Recognizer:
         return text, float(sum(min(1.0, s.prob) for s in words) / len(words))
 
     def decode(
-        self, pcm: bytes, vocabulary: str, min_confidence: float
+        self, pcm: bytes, vocabulary: str, min_confidence: float, phrases: list[str] | None = None
     ) -> tuple[str, str, float, tuple]:
         with self.lock:
+            if vocabulary in ("auto", "style"):
+                from painterly.speech.vocabulary import style_phrases
+
+                self._ensure_style_model(style_phrases() if phrases is None else phrases)
             cands = []
             if vocabulary in ("auto", "style"):
                 cands.append(("style", *self._run("style", pcm)))

@@ -22,6 +22,7 @@ import numpy as np
 from painterly.errors import InputError, UnknownStyleError
 from painterly.io import ImageSource, load_image
 from painterly.neural import networks
+from painterly.neural.builtin_table import NUM_BUILTINS, builtin_index, builtin_names
 from painterly.neural.color import preserve_color as _preserve_color
 from painterly.neural.tiling import TileConfig, run_tiled
 from painterly.styles import blend, check_strength
@@ -83,8 +84,6 @@ def normalize_weights(weights: Iterable[float]) -> np.ndarray:
 
 
 def _resolve(styles: StylesArg) -> list[_Resolved]:
-    from painterly.neural.builtin import builtin_index, builtin_names
-
     items = _items(styles)
     weights = normalize_weights(w for _, w in items)
     out = []
@@ -92,7 +91,7 @@ def _resolve(styles: StylesArg) -> list[_Resolved]:
         if isinstance(src, str) and not os.path.exists(src):
             idx = builtin_index(src)
             if idx is None:
-                if any(c in src for c in "/\\.") :
+                if any(c in src for c in "/\\."):
                     raise InputError(f"style image {src!r}: no such file")
                 raise UnknownStyleError(src, builtin_names(),
                                         hint="or give the path to any image to use it as the style")
@@ -228,7 +227,7 @@ def transfer(
     h, w = photo.shape[:2]
     # 2. run the network
     if resolved[0].builtin is not None:
-        weights = np.zeros(26, np.float32)
+        weights = np.zeros(NUM_BUILTINS, np.float32)
         for r in resolved:
             weights[r.builtin] += r.weight
         work = photo if style_scale == 1.0 else _rescale(photo, 1.0 / style_scale)
