@@ -30,6 +30,7 @@ def _root(
 from painterly.cli import (  # noqa: E402,F401  # noqa: E402,F401
     curate_cmd,
     demo_cmd,
+    inspect_cmd,
     library_cmd,
     listen_cmd,
     models_cmd,
