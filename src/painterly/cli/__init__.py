@@ -31,6 +31,7 @@ from painterly.cli import (  # noqa: E402,F401  # noqa: E402,F401
     curate_cmd,
     demo_cmd,
     inspect_cmd,
+    keys_cmd,
     library_cmd,
     listen_cmd,
     models_cmd,

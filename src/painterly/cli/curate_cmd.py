@@ -72,6 +72,8 @@ def paint_and_curate(
     metadata: dict[str, Any],
     steps: int,
     label: str = "paint",
+    finish=None,
+    inputs: dict | None = None,
 ) -> int:
     """`painterly paint -n N --keep K`: generate one picture per seed, keep the K best.
 
@@ -103,7 +105,12 @@ def paint_and_curate(
                 "ranked_by": result.signal, "quality": round(r.quality.total, 4)}
         if r.clip is not None:
             meta["clip"] = round(r.clip, 4)
-        save_image(images[r.index], output / f"{pos:02d}-{names[r.index]}.png", metadata=meta)
+        art = images[r.index]
+        if finish is not None:  # painterly.provenance: label, watermark, C2PA
+            from painterly.provenance.finish import finish_artwork
+
+            art, meta = finish_artwork(art, params=meta, inputs=inputs, technique="paint", config=finish)
+        save_image(art, output / f"{pos:02d}-{names[r.index]}.png", metadata=meta)
     sheet, summary = write_sheet_and_summary(output, images, result, names, prompt=prompt,
                                              seeds=list(seeds))
     console.print(f"kept {len(result.kept)} of {len(images)} in {output} "

@@ -8,6 +8,7 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import console, progress_bar
+from painterly.cli._trust import NO_SIGN, NO_WATERMARK, VISIBLE_LABEL, finish_config
 from painterly.errors import InputError
 from painterly.io import output_format, save_image
 
@@ -33,6 +34,9 @@ def paint_command(
                              "CLIP); writes a contact sheet with the scores."),
     clip: str = typer.Option("clip-vit-b-32", "--clip", help="CLIP model for --keep: name or local folder."),
     no_clip: bool = typer.Option(False, "--no-clip", help="With --keep: rank by the quality score only."),
+    visible_label: bool = VISIBLE_LABEL,
+    no_sign: bool = NO_SIGN,
+    no_watermark: bool = NO_WATERMARK,
 ) -> int:
     """Generate an image from a prompt with a few-step diffusion model.
 
@@ -41,6 +45,7 @@ def paint_command(
     from painterly.cli.curate_cmd import check_many, paint_and_curate
     from painterly.generation import Runtime, generate, load_pipeline, parse_size
 
+    finish = finish_config(visible_label, no_sign, no_watermark)
     many = check_many(count, keep, output)  # -n/--keep: a folder of the best (curate_cmd.py)
     if not many:
         output_format(output)  # a bad extension fails before the model loads
@@ -57,7 +62,8 @@ def paint_command(
                                    guidance=guidance, init=init, strength=strength, mask=mask,
                                    progress=cb),
             list(range(seed, seed + count)), prompt=prompt, keep=keep or count, output=output,
-            clip_model=None if no_clip else clip, metadata=meta, steps=n, label=f"paint: {m.name}")
+            clip_model=None if no_clip else clip, metadata=meta, steps=n, label=f"paint: {m.name}",
+            finish=finish, inputs={"init": init, "mask": mask})
     with progress_bar(n, f"paint: {m.name}") as step:
         img = generate(prompt, model=m, steps=n, seed=seed, size=wh, negative=negative,
                        guidance=guidance, init=init, strength=strength, mask=mask,
@@ -68,6 +74,12 @@ def paint_command(
                  ("strength", strength), ("mask", mask and mask.name)):
         if v is not None:
             meta[k] = v
+    from painterly.provenance.finish import drift_warning, finish_artwork
+
+    img, meta = finish_artwork(img, params=meta, inputs={"photo": init, "mask": mask},
+                               technique="paint", config=finish)
+    if drift_warning(meta):
+        console.print(f"[yellow]{drift_warning(meta)}[/]", highlight=False)
     save_image(img, output, metadata=meta)
     console.print(f"wrote {output}")
     return 0
