@@ -126,3 +126,22 @@ def test_inspect_cli_bad_file(tmp_path, capsys):
     assert main(["inspect", str(bad)]) == 2
     assert "painterly: error:" in capsys.readouterr().err
     assert main(["inspect", str(tmp_path / "missing.png")]) == 2
+
+
+def test_cli_output_carries_watermark_by_default(tmp_path, chelsea, capsys, monkeypatch):
+    from painterly.io import resize_max
+
+    monkeypatch.setenv("PAINTERLY_HOME", str(tmp_path / "home"))  # no keys: unsigned
+    src = save_image(resize_max(chelsea, 320), tmp_path / "in.png")
+    marked, plain = tmp_path / "m.png", tmp_path / "p.png"
+    assert main(["stylize", str(src), "-o", str(marked), "--style", "pencil"]) == 0
+    assert main(["stylize", str(src), "-o", str(plain), "--style", "pencil", "--no-watermark"]) == 0
+    capsys.readouterr()
+    assert main(["inspect", str(marked), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    wm = info["watermark"]
+    assert wm["detected"] is True
+    assert wm["payload"] == info["provenance"]["watermark"]["payload"]
+    assert len(bytes.fromhex(wm["payload"])) == 6
+    assert inspect(plain)["watermark"]["detected"] is False
+    assert "watermark" not in inspect(plain)["provenance"]

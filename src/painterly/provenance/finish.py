@@ -101,10 +101,8 @@ def _has_c2pa() -> bool:
 
 
 def _watermark(image: np.ndarray, config: FinishConfig) -> tuple[np.ndarray, dict[str, Any]]:
-    try:
-        from painterly.watermark import embed, make_payload
-    except ImportError:
-        return image, {"embedded": False, "note": "watermark not available in this build"}
+    from painterly.watermark import embed, make_payload
+
     serial = config.serial
     if serial is None:  # deterministic: the same result gets the same id
         serial = int.from_bytes(hashlib.sha256(np.ascontiguousarray(image).tobytes()).digest()[:4], "big")

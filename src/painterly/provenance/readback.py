@@ -62,12 +62,8 @@ def _a1111(data: bytes, fmt: str) -> str | None:
 
 
 def _watermark(data: bytes) -> dict[str, Any]:
-    try:
-        from painterly.watermark import detect
-    except ImportError:
-        return {"detected": None, "payload": None, "confidence": None,
-                "note": "watermark detection is not available in this build"}
     from painterly.io import load_image
+    from painterly.watermark import detect
 
     d = detect(load_image(data))
     return {"detected": bool(d.detected), "payload": d.payload.hex() if d.payload else None,
