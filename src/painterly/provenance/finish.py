@@ -1,7 +1,8 @@
 """One call per result, on every path (CLI, Python API, service): the trust steps in order.
 
 1. safety check (optional extra): flag and blur, decision recorded;
-2. subject drift: the classifier's category of the input photo vs the result;
+2. subject drift: the classifier's category of the input photo vs the result (and, when asked,
+   the closest built-in style);
 3. visible label (when asked for);
 4. invisible watermark (on by default), last, so that it covers the label too;
 5. the :class:`Provenance` that :mod:`painterly.io`'s encoder turns into the XMP label and the
@@ -35,7 +36,10 @@ class FinishConfig:
     sign: bool = True  # C2PA-sign when keys exist (--no-sign to skip)
     home: Path | None = None  # where the keys are; None: $PAINTERLY_HOME or the config folder
     drift: bool = True  # compare the subject's category of the photo and the result
-    safety: bool = False  # nudity check (needs painterly[safety], AGPL model): flag and blur
+    safety: bool | None = None  # nudity check, flag and blur; None: when painterly[safety]
+    #                             (AGPL model, optional) is installed
+    attribution: bool = False  # closest built-in style in the provenance (first call renders
+    #                            every built-in style once per process: seconds)
     aigc: AigcConfig = field(default_factory=AigcConfig)  # the TC260 label's producer and ids
 
 
@@ -64,16 +68,20 @@ def finish_artwork(
     out = image
 
     # 1. safety
-    if config.safety:
-        from painterly.provenance.safety import check_and_blur
+    from painterly.provenance import safety
 
-        out, extra["safety"] = check_and_blur(out)
+    if config.safety or (config.safety is None and safety.available()):
+        out, extra["safety"] = safety.check_and_blur(out)
     # 2. subject drift
     if config.drift and (photo is not None or (inputs or {}).get("photo") is not None):
         from painterly.provenance.drift import check_drift
 
         ref = photo if photo is not None else load_image((inputs or {})["photo"])
         extra["subject"] = check_drift(ref, out)
+    if config.attribution:
+        from painterly.provenance.attribution import NOTE, attribute
+
+        extra["attribution"] = {"top": attribute(out)[0], "reference": NOTE}
     # 3. visible label
     if config.visible_label is not None:
         out = add_label(out, config=config.visible_label)
