@@ -145,3 +145,9 @@ def test_cli_output_carries_watermark_by_default(tmp_path, chelsea, capsys, monk
     assert len(bytes.fromhex(wm["payload"])) == 6
     assert inspect(plain)["watermark"]["detected"] is False
     assert "watermark" not in inspect(plain)["provenance"]
+
+
+def test_files_that_are_not_ai_made_can_go_without_the_label(art):
+    data = encode_image(art, "JPEG", metadata={"provenance": Provenance(aigc=None, technique="sample")})
+    info = inspect(data, watermark=False)
+    assert info["ai_label"] is None and info["provenance"]["technique"] == "sample"

@@ -74,7 +74,8 @@ class Provenance:
 
     technique: str = ""  # "stylize", "paint", "curate" ...
     inputs: tuple[InputRef, ...] = ()
-    aigc: AigcConfig = field(default_factory=AigcConfig)
+    aigc: AigcConfig | None = field(default_factory=AigcConfig)  # None: not AI-made (a copy of
+    #                                                             a sample photo): no AI label
     sign: SignConfig | None = None  # None: no C2PA manifest
     extra: dict[str, Any] = field(default_factory=dict)  # subject, attribution, safety, watermark
 

@@ -33,16 +33,19 @@ PNG_XMP_KEY = "XML:com.adobe.xmp"
 PROVENANCE_KEY = "provenance"
 
 
-def build_xmp(aigc: dict[str, str], record: dict[str, Any]) -> str:
-    """An XMP packet with ``TC260:AIGC`` and ``painterly:Provenance`` as elements."""
-    label = escape(json.dumps(aigc, ensure_ascii=False, separators=(",", ":")))
+def build_xmp(aigc: dict[str, str] | None, record: dict[str, Any]) -> str:
+    """An XMP packet with ``TC260:AIGC`` (unless ``aigc`` is None) and ``painterly:Provenance``
+    as elements."""
+    label = "" if aigc is None else (
+        f"   <TC260:AIGC>{escape(json.dumps(aigc, ensure_ascii=False, separators=(',', ':')))}"
+        "</TC260:AIGC>\n")
     prov = escape(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
         f' <rdf:RDF xmlns:rdf="{RDF_NS}">\n'
         f'  <rdf:Description rdf:about="" xmlns:TC260="{TC260_NS}" xmlns:painterly="{PAINTERLY_NS}">\n'
-        f"   <TC260:AIGC>{label}</TC260:AIGC>\n"
+        f"{label}"
         f"   <painterly:Provenance>{prov}</painterly:Provenance>\n"
         "  </rdf:Description>\n"
         " </rdf:RDF>\n"
@@ -121,7 +124,7 @@ def container_fields(img: np.ndarray, metadata: dict[str, Any] | None
     record = prov.record(params)
     text = {f"painterly:{k}": _text(v) for k, v in params.items()}
     text[A1111_KEY] = a1111_parameters(params, record)
-    return text, build_xmp(prov.aigc.fields(img), record), prov
+    return text, build_xmp(prov.aigc.fields(img) if prov.aigc else None, record), prov
 
 
 def _text(v: Any) -> str:
