@@ -12,11 +12,11 @@ import pytest
 pytest.importorskip("c2pa")
 pytest.importorskip("cryptography")
 
-from painterly.cli import main  # noqa: E402
-from painterly.io import encode_image, save_image  # noqa: E402
-from painterly.provenance import InputRef, Provenance, SignConfig, inspect  # noqa: E402
-from painterly.provenance.c2pa_sign import TRAINED_ALGORITHMIC_MEDIA, verify  # noqa: E402
-from painterly.provenance.keys import init_keys, key_paths  # noqa: E402
+from painterly.cli import main
+from painterly.io import encode_image, save_image
+from painterly.provenance import InputRef, Provenance, SignConfig, inspect
+from painterly.provenance.c2pa_sign import TRAINED_ALGORITHMIC_MEDIA, verify
+from painterly.provenance.keys import init_keys, key_paths
 
 FORMATS = ("PNG", "JPEG", "WEBP")
 # where each format keeps its compressed pixels: flipping a byte there edits the picture

@@ -83,7 +83,7 @@ def init_keys(home: Path | None = None, *, name: str = "painterly", years: int =
     if paths.exist() and not overwrite:
         raise InputError(f"{paths.folder}: keys already exist; pass --force to replace them "
                          "(files signed before stay verifiable only with the old root)")
-    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     until = now + dt.timedelta(days=365 * years)
 
     root_key = ec.generate_private_key(ec.SECP256R1())

@@ -81,7 +81,7 @@ def _font(size: int):
 def _fit_size(text: str, px: float) -> int:
     """Font size whose rendered ink for ``text`` is at least ``px`` tall."""
     probe = 200
-    l, t, r, b = _font(probe).getbbox(text)
+    _, t, _, b = _font(probe).getbbox(text)
     return max(4, math.ceil(px * probe / max(1, b - t)))
 
 
@@ -97,14 +97,14 @@ def add_label(image: np.ndarray, *, config: LabelConfig = LabelConfig()) -> np.n
     text = cfg.text
     size = _fit_size(text, target)
     font = _font(size)
-    l, t, r, b = font.getbbox(text)
+    left, t, r, b = font.getbbox(text)
     pad = max(1, round(0.35 * (b - t)))
-    if r - l + 2 * pad + 2 * margin > w and text == DEFAULT_TEXT:
+    if r - left + 2 * pad + 2 * margin > w and text == DEFAULT_TEXT:
         text = SHORT_TEXT  # the standard's Chinese wording alone
         size = _fit_size(text, target)
         font = _font(size)
-        l, t, r, b = font.getbbox(text)
-    bw, bh = r - l + 2 * pad, b - t + 2 * pad
+        left, t, r, b = font.getbbox(text)
+    bw, bh = r - left + 2 * pad, b - t + 2 * pad
     if bw > w or bh > h:
         raise InputError(f"label {text!r} does not fit a {w}x{h} image at {cfg.height:.0%} text "
                          "height; use a shorter text or a larger image")
@@ -119,7 +119,7 @@ def add_label(image: np.ndarray, *, config: LabelConfig = LabelConfig()) -> np.n
     plate_mask = Image.new("L", (bw, bh), 0)
     ImageDraw.Draw(plate_mask).rounded_rectangle((0, 0, bw - 1, bh - 1), radius=pad, fill=255)
     text_mask = Image.new("L", (bw, bh), 0)
-    ImageDraw.Draw(text_mask).text((pad - l, pad - t), text, font=font, fill=255)
+    ImageDraw.Draw(text_mask).text((pad - left, pad - t), text, font=font, fill=255)
     a_plate = np.asarray(plate_mask, dtype=np.float32)[..., None] / 255.0 * cfg.opacity
     a_text = np.asarray(text_mask, dtype=np.float32)[..., None] / 255.0
 

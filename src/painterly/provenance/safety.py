@@ -53,7 +53,7 @@ def detect(image: np.ndarray, *, config: SafetyConfig = SafetyConfig()) -> list[
 
     from painterly.io import to_uint8
 
-    ok, png = cv2.imencode(".png", cv2.cvtColor(to_uint8(image), cv2.COLOR_RGB2BGRA))
+    _, png = cv2.imencode(".png", cv2.cvtColor(to_uint8(image), cv2.COLOR_RGB2BGRA))
     found = _detector().detect(png.tobytes())  # NudeNet decodes bytes itself (BGRA -> BGR)
     return [{"class": d["class"], "score": round(float(d["score"]), 3),
              "box": [int(v) for v in d["box"]]}
