@@ -33,11 +33,11 @@ def inspect_command(
         keys = ("generator", "technique", "style", "model", "seed", "prompt")
         lines.append("provenance: " + ", ".join(f"{k} {prov[k]}" for k in keys if k in prov))
         lines += [f"  input {i['role']}: sha256 {i['sha256']}" for i in prov.get("inputs", [])]
-        lines += [f"{k}: {json.dumps(prov[k], ensure_ascii=False)}"
+        lines += [f"{k} (recorded): {json.dumps(prov[k], ensure_ascii=False)}"
                   for k in ("subject", "attribution", "safety", "watermark", "visible_label") if k in prov]
     else:
         lines.append("provenance: none")
-    lines.append("watermark: " + (wm.get("note") or (
+    lines.append("watermark (in the pixels): " + (wm.get("note") or (
         f"payload {wm['payload']} (confidence {wm['confidence']})" if wm.get("detected")
         else f"not detected (confidence {wm.get('confidence')})")))
     lines.append("C2PA: " + ("no manifest" if c is None else c.get("note") or
