@@ -56,17 +56,18 @@ def report(names, probs_in, rows) -> None:
         g = int(np.argmax(probs_in[n]))
         ok = GROUPS[g] != "object" and probs_in[n][g] >= sure
         print(f"| {n} | {GROUPS[g]} ({probs_in[n][g]:.2f}) | {'yes' if ok else 'no'} |")
-    print("\n| keep threshold | ordinary styles: false alarms | broken outputs: detected |")
-    print("|---|---|---|")
-    for keep in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4):
-        cfg = DriftConfig(keep=keep)
+    print("\n| keep | new_subject | ordinary styles: false alarms | broken outputs: detected |")
+    print("|---|---|---|---|")
+    grid = [(k, m) for k in (0.02, 0.05, 0.1, 0.2) for m in (0.0, 0.1, 0.2, 0.3)]
+    for keep, m in grid:
+        cfg = DriftConfig(keep=keep, new_subject=m)
         verdicts = [(r, judge(np.asarray(probs_in[r["subject"]]), np.asarray(r["p"]), cfg)) for r in rows]
         judged = [(r, v) for r, v in verdicts if "note" not in v]
         fa = [r for r, v in judged if v["drifted"] and not r["broken"]]
         det = [r for r, v in judged if v["drifted"] and r["broken"]]
         n_ord = sum(not r["broken"] for r, _ in judged)
         n_brk = sum(r["broken"] for r, _ in judged)
-        print(f"| {keep:.2f} | {len(fa)} / {n_ord} | {len(det)} / {n_brk} |")
+        print(f"| {keep:.2f} | {m:.1f} | {len(fa)} / {n_ord} | {len(det)} / {n_brk} |")
     print("\nper case at the default threshold (kept share of the photo's group among subjects):")
     for r in rows:
         v = judge(np.asarray(probs_in[r["subject"]]), np.asarray(r["p"]))

@@ -5,7 +5,8 @@ ships; :func:`painterly.metrics.classify`) sees the photo and the result. Its 10
 summed into coarse subject groups (cat, dog, person, vehicle, building, landscape ...), so that a
 tabby seen as an Egyptian cat, or a bridge seen as a viaduct, is not drift. The photo's subject
 is its most probable group; the result has drifted when, among the subject groups, it gives the
-photo's group less than ``keep`` of its probability (the cat became a person or a building).
+photo's group less than ``keep`` of its probability while another subject group is clearly
+present (the cat became a person or a building).
 The threshold was calibrated on test photos and styles: see docs/trust.md.
 
 Without the ``torch`` extra the check reports ``"not checked"``.
@@ -64,8 +65,10 @@ SUBJECTS = np.array([g != "object" for g in GROUPS])
 class DriftConfig:
     """Thresholds of the drift guard (calibrated in docs/trust.md)."""
 
-    keep: float = 0.15  # drifted when the result gives the photo's group less than this share
-    #                     of its subject probability
+    keep: float = 0.05  # drifted when the result gives the photo's group less than this share
+    #                     of its subject probability ...
+    new_subject: float = 0.2  # ... and its own top subject group is at least this probable: a
+    #                           warning must name what the subject became (0: any loss warns)
     sure: float = 0.35  # the photo's group must be at least this probable to be judged at all
 
 
@@ -95,7 +98,7 @@ def judge(p_in: np.ndarray, p_out: np.ndarray, config: DriftConfig = DriftConfig
            "kept": round(kept, 4)}
     if not SUBJECTS[g_in] or p_in[g_in] < config.sure:
         return {**out, "drifted": False, "note": "photo's subject unclear: not judged"}
-    return {**out, "drifted": bool(kept < config.keep)}
+    return {**out, "drifted": bool(kept < config.keep and s_out.max() >= config.new_subject)}
 
 
 def check_drift(photo: np.ndarray, result: np.ndarray, *,
