@@ -44,7 +44,7 @@ def _comb(acf: np.ndarray, py: np.ndarray, px: np.ndarray) -> np.ndarray:
 def _best(score: np.ndarray, lags: list[np.ndarray], count: int) -> list[tuple[float, ...]]:
     """The ``count`` best local maxima (2 px apart) of ``score`` as (score, *lags)."""
     peaks: list[tuple[float, ...]] = []
-    for i in np.argsort(score)[::-1]:
+    for i in np.argsort(score)[::-1][: 50 * count]:
         cand = tuple(float(lag[i]) for lag in lags)
         if all(max(abs(a - b) for a, b in zip(cand, p[1:])) > 2.0 for p in peaks):
             peaks.append((float(score[i]), *cand))
