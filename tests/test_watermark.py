@@ -52,7 +52,7 @@ def test_make_payload_packs_48_bits():
 
 def test_round_trip_on_a_painterly_output(painted, marked):
     assert marked.dtype == np.float32 and marked.shape == painted.shape
-    assert marked.flags.c_contiguous and 0.0 <= marked.min() and marked.max() <= 1.0
+    assert marked.flags.c_contiguous and marked.min() >= 0.0 and marked.max() <= 1.0
     found = detect(_u8(marked))
     assert found == Detection(True, PAYLOAD, found.confidence)
     assert found.confidence > 0.9

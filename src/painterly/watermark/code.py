@@ -42,7 +42,8 @@ def make_payload(producer_id: int, serial: int) -> bytes:
 
 def check_payload(payload: bytes) -> bytes:
     if not isinstance(payload, bytes | bytearray) or len(payload) != PAYLOAD_BYTES:
-        got = f"{len(payload)} bytes" if isinstance(payload, bytes | bytearray) else type(payload).__name__
+        is_bytes = isinstance(payload, bytes | bytearray)
+        got = f"{len(payload)} bytes" if is_bytes else type(payload).__name__
         raise InputError(
             f"the watermark payload must be exactly {PAYLOAD_BYTES} bytes (48 bits), got {got}; "
             "build one with painterly.watermark.make_payload(producer_id, serial)"

@@ -114,7 +114,9 @@ def search(image: np.ndarray, config: WatermarkConfig) -> tuple[bool, bytes, flo
     r = _residual(image, config)
     # 1. Every period candidate: fold, find the tile origin by the sync pattern; rank all
     # (period, origin) pairs by the sync peak's z-score.
-    tries = [c for py, px in _periods(r, config) for c in _sync(r, py, px, config, config.sync_candidates)]
+    tries = [
+        c for py, px in _periods(r, config) for c in _sync(r, py, px, config, config.sync_candidates)
+    ]
     tries.sort(key=lambda c: -c[0])
     # 2. Decode the best few; the keyed tag decides.
     best = (False, bytes(code.PAYLOAD_BYTES), 0.0)
@@ -124,7 +126,8 @@ def search(image: np.ndarray, config: WatermarkConfig) -> tuple[bool, bytes, flo
             # few tiles that blurs the chips; the sync peak is the sharper judge, so polish.
             py, px = cand[4], cand[5]
             for f in (-0.0024, -0.0016, -0.0008, 0.0008, 0.0016, 0.0024):
-                cand = max(cand, _sync(r, py * (1 + f), px * (1 + f), config, 1)[0], key=lambda c: c[0])
+                other = _sync(r, py * (1 + f), px * (1 + f), config, 1)[0]
+                cand = max(cand, other, key=lambda c: c[0])
         _, folded, dy, dx = cand[:4]
         soft = pattern.soft_values(folded, dy, dx, config)
         found = code.decode(soft / (soft.std() + 1e-12), config.key)

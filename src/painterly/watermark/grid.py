@@ -8,6 +8,7 @@ import numpy as np
 from painterly.errors import InputError
 from painterly.watermark.config import WatermarkConfig
 
+
 def check_image(image: np.ndarray) -> None:
     if (
         not isinstance(image, np.ndarray)
