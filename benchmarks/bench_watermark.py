@@ -262,10 +262,10 @@ def unmarked_images(n: int, seed: int = 0):
         yield img8
 
 
-def false_positives(n: int) -> None:
+def false_positives(n: int, seed: int = 0) -> None:
     config = WatermarkConfig()
     hits, agreements, t0 = 0, [], time.perf_counter()
-    for i, img in enumerate(unmarked_images(n)):
+    for i, img in enumerate(unmarked_images(n, seed)):
         ok, _, agreement = search(to_image(img), config)
         hits += ok
         agreements.append(agreement)
@@ -285,11 +285,13 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated contenders (default: all)")
     ap.add_argument("--false-positives", type=int, default=0, metavar="N",
                     help="instead: count detections in N unmarked images")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="seed of the unmarked set (run shards with different seeds)")
     args = ap.parse_args()
     print(f"{platform.processor() or platform.machine()}, {platform.python_version()}, "
           f"numpy {np.__version__}, OpenCV {cv2.__version__}")
     if args.false_positives:
-        false_positives(args.false_positives)
+        false_positives(args.false_positives, args.seed)
         return
     contenders = [Painterly()] + [Anchor(m) for m in ("dwtDct", "dwtDctSvd", "rivaGan")]
     if args.only:
