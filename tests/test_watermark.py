@@ -52,7 +52,7 @@ def test_make_payload_packs_48_bits():
 
 def test_round_trip_on_a_painterly_output(painted, marked):
     assert marked.dtype == np.float32 and marked.shape == painted.shape
-    assert marked.flags.c_contiguous and 0.0 <= marked.min() and marked.max() <= 1.0
+    assert marked.flags.c_contiguous and marked.min() >= 0.0 and marked.max() <= 1.0
     found = detect(_u8(marked))
     assert found == Detection(True, PAYLOAD, found.confidence)
     assert found.confidence > 0.9
@@ -100,3 +100,22 @@ def test_wrong_payload_length_raises(painted, bad):
 def test_wrong_image_raises():
     with pytest.raises(InputError, match="float32 HxWx3"):
         detect(np.zeros((64, 64, 3), np.uint8))
+
+
+def test_soft_viterbi_corrects_noisy_symbols():
+    from painterly.watermark import code
+
+    symbols = code.encode(PAYLOAD, "k")
+    assert symbols.shape == (code.CODED_BITS,) and set(np.unique(symbols)) == {-1.0, 1.0}
+    rng = np.random.default_rng(0)
+    noisy = symbols + rng.normal(0.0, 0.5, symbols.shape)
+    assert np.sum(np.sign(noisy) != symbols) > 0  # some hard decisions are wrong...
+    assert code.decode(noisy, "k")[:2] == (True, PAYLOAD)  # ...and the code corrects them
+    assert not code.decode(noisy, "another key")[0]  # the tag is keyed
+
+
+def test_tag_rejects_random_soft_values():
+    from painterly.watermark import code
+
+    rng = np.random.default_rng(1)
+    assert not any(code.decode(rng.normal(size=code.CODED_BITS), "k")[0] for _ in range(200))

@@ -42,7 +42,8 @@ def make_payload(producer_id: int, serial: int) -> bytes:
 
 def check_payload(payload: bytes) -> bytes:
     if not isinstance(payload, bytes | bytearray) or len(payload) != PAYLOAD_BYTES:
-        got = f"{len(payload)} bytes" if isinstance(payload, bytes | bytearray) else type(payload).__name__
+        is_bytes = isinstance(payload, bytes | bytearray)
+        got = f"{len(payload)} bytes" if is_bytes else type(payload).__name__
         raise InputError(
             f"the watermark payload must be exactly {PAYLOAD_BYTES} bytes (48 bits), got {got}; "
             "build one with painterly.watermark.make_payload(producer_id, serial)"
@@ -101,12 +102,12 @@ def viterbi(soft: np.ndarray) -> np.ndarray:
     return bits[:INFO_BITS]
 
 
-def decode(soft: np.ndarray, key: str) -> tuple[bytes | None, float]:
-    """Soft values -> (payload if its keyed tag checks, else None; coded-bit agreement in [0, 1])."""
-    bits = viterbi(soft)
-    data = np.packbits(bits).tobytes()
+def decode(soft: np.ndarray, key: str) -> tuple[bool, bytes, float]:
+    """Soft values -> (whether the keyed tag checks, the decoded payload, coded-bit agreement).
+
+    Agreement is the share of coded bits whose sign matches the decoded codeword: ~1 for a clean
+    mark, 0.6-0.75 for noise (the Viterbi path always fits the input somewhat)."""
+    data = np.packbits(viterbi(soft)).tobytes()
     payload, tag = data[:PAYLOAD_BYTES], data[PAYLOAD_BYTES:]
-    agreement = float(np.mean(np.sign(soft) == encode(payload, key))) if True else 0.0
-    if tag != _tag(payload, key):
-        return None, agreement
-    return payload, agreement
+    agreement = float(np.mean(np.sign(soft) == encode(payload, key)))
+    return tag == _tag(payload, key), payload, agreement

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from painterly.watermark.code import CODED_BITS
 from painterly.watermark.config import WatermarkConfig
+from painterly.watermark.grid import bandpass
 
 
 def _rng(key: str) -> np.random.Generator:
@@ -32,22 +34,23 @@ def _smooth(chips: np.ndarray, tile_px: int) -> np.ndarray:
     return cv2.GaussianBlur(wrapped, (0, 0), c / 3.0)[pad:-pad, pad:-pad]
 
 
-def bandpass(y: np.ndarray) -> np.ndarray:
-    """The detector's prefilter: a difference of Gaussians that keeps the chips' band and drops
-    the image's low frequencies (most of its energy) and the finest detail (JPEG noise)."""
-    return cv2.GaussianBlur(y, (0, 0), 0.7) - cv2.GaussianBlur(y, (0, 0), 3.0)
-
-
 def _bandpass_wrap(tile: np.ndarray) -> np.ndarray:
     pad = tile.shape[0] // 4
     return bandpass(np.pad(tile, pad, mode="wrap"))[pad:-pad, pad:-pad]
 
 
+@dataclass(frozen=True)
+class Layout:
+    signs: np.ndarray  # (n, n) the key's +-1 sign of every chip
+    bit_of: np.ndarray  # (n, n) the coded bit each chip carries, -1 for a sync chip
+    sync_f: np.ndarray  # conj. spectrum of the band-passed sync tile (cyclic correlation)
+    chip_f: np.ndarray  # conj. spectrum of one band-passed chip at the origin
+
+
 @functools.lru_cache(maxsize=8)
-def layout(config: WatermarkConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(sign of each chip, coded-bit index of each chip (-1 = sync), sync template, data
-    templates): templates are the band-passed tiles the detector correlates with."""
-    n = config.tile_chips
+def layout(config: WatermarkConfig) -> Layout:
+    """The key's chips and the detector's matched filters (cached per config: pure, read-only)."""
+    n, t = config.tile_chips, config.tile_px
     rng = _rng(config.key)
     signs = rng.choice(np.array([-1.0, 1.0], np.float32), size=(n, n))
     order = rng.permutation(n * n)
@@ -55,19 +58,33 @@ def layout(config: WatermarkConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     bit_of = np.full(n * n, -1, np.int64)
     bit_of[order[n_sync:]] = np.arange(n * n - n_sync) % CODED_BITS
     bit_of = bit_of.reshape(n, n)
-    sync = _bandpass_wrap(_smooth(np.where(bit_of < 0, signs, 0).astype(np.float32), config.tile_px))
-    # One template per coded bit, flattened: soft values are one matrix product.
-    data = np.empty((CODED_BITS, config.tile_px**2), np.float32)
-    for b in range(CODED_BITS):
-        chips = np.where(bit_of == b, signs, 0).astype(np.float32)
-        data[b] = _bandpass_wrap(_smooth(chips, config.tile_px)).ravel()
-    for a in (signs, bit_of, sync, data):
+    sync = _bandpass_wrap(_smooth(np.where(bit_of < 0, signs, 0).astype(np.float32), t))
+    one = np.zeros((n, n), np.float32)
+    one[0, 0] = 1.0
+    chip = _bandpass_wrap(_smooth(one, t))
+    out = Layout(signs, bit_of, np.conj(np.fft.rfft2(sync)), np.conj(np.fft.rfft2(chip)))
+    for a in (out.signs, out.bit_of, out.sync_f, out.chip_f):
         a.setflags(write=False)
-    return signs, bit_of, sync, data
+    return out
+
+
+def soft_values(folded: np.ndarray, dy: int, dx: int, config: WatermarkConfig) -> np.ndarray:
+    """Matched-filter output of every coded bit in a folded tile whose origin is at (dy, dx).
+
+    Every bit's template is a sum of shifted copies of one chip, and filtering is linear and
+    shift-invariant, so one cyclic correlation with the chip gives every chip's response;
+    each bit sums its chips' responses times their signs."""
+    lay = layout(config)
+    n, t = config.tile_chips, config.tile_px
+    resp = np.fft.irfft2(np.fft.rfft2(folded) * lay.chip_f, s=folded.shape)
+    pos = np.arange(n) * (t // n)
+    at = resp[np.ix_((pos + dy) % t, (pos + dx) % t)] * lay.signs
+    data = lay.bit_of >= 0
+    return np.bincount(lay.bit_of[data], weights=at[data], minlength=CODED_BITS)
 
 
 def tile(config: WatermarkConfig, symbols: np.ndarray) -> np.ndarray:
-    """The tile carrying the coded symbols (+-1), unit peak amplitude, tile_px x tile_px."""
-    signs, bit_of, _, _ = layout(config)
-    chips = np.where(bit_of < 0, 1.0, symbols[np.maximum(bit_of, 0)]) * signs
+    """The tile carrying the coded symbols (+-1) times their amplitudes, tile_px x tile_px."""
+    lay = layout(config)
+    chips = np.where(lay.bit_of < 0, 1.0, symbols[np.maximum(lay.bit_of, 0)]) * lay.signs
     return _smooth(chips.astype(np.float32), config.tile_px)
