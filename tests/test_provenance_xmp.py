@@ -151,3 +151,13 @@ def test_files_that_are_not_ai_made_can_go_without_the_label(art):
     data = encode_image(art, "JPEG", metadata={"provenance": Provenance(aigc=None, technique="sample")})
     info = inspect(data, watermark=False)
     assert info["ai_label"] is None and info["provenance"]["technique"] == "sample"
+
+
+def test_too_small_for_the_watermark_is_saved_without_it():
+    from painterly.provenance.finish import FinishConfig, finish_artwork
+
+    tiny = np.full((24, 32, 3), 0.25, np.float32)
+    out, meta = finish_artwork(tiny, config=FinishConfig(sign=False, drift=False, safety=False))
+    wm = meta["provenance"].extra["watermark"]
+    assert wm["embedded"] is False and "too small" in wm["note"]
+    np.testing.assert_array_equal(out, tiny)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from painterly.errors import InputError
 from painterly.provenance.label import LabelConfig, add_label, label_box
 from painterly.provenance.record import AigcConfig, Provenance, SignConfig, input_ref
 
@@ -115,7 +116,11 @@ def _watermark(image: np.ndarray, config: FinishConfig) -> tuple[np.ndarray, dic
     if serial is None:  # deterministic: the same result gets the same id
         serial = int.from_bytes(hashlib.sha256(np.ascontiguousarray(image).tobytes()).digest()[:4], "big")
     payload = make_payload(config.producer_id, serial)
-    return embed(image, payload), {"embedded": True, "payload": payload.hex()}
+    try:
+        marked = embed(image, payload)
+    except InputError as e:  # a thumbnail too small to carry the mark: saved without it, said so
+        return image, {"embedded": False, "note": str(e)}
+    return marked, {"embedded": True, "payload": payload.hex()}
 
 
 def drift_warning(metadata: dict[str, Any]) -> str | None:
