@@ -161,3 +161,20 @@ def test_too_small_for_the_watermark_is_saved_without_it():
     wm = meta["provenance"].extra["watermark"]
     assert wm["embedded"] is False and "too small" in wm["note"]
     np.testing.assert_array_equal(out, tiny)
+
+
+def test_curate_contact_sheet_gets_the_trust_steps(tmp_path, chelsea, monkeypatch):
+    from painterly.io import resize_max
+
+    monkeypatch.setenv("PAINTERLY_HOME", str(tmp_path / "home"))
+    src = tmp_path / "in"
+    for i in range(2):
+        save_image(resize_max(chelsea, 200 + 40 * i), src / f"p{i}.png")
+    assert main(["curate", str(src), "--no-clip", "--keep", "1", "-o", str(tmp_path / "a"),
+                 "--visible-label"]) == 0
+    assert main(["curate", str(src), "--no-clip", "--keep", "1", "-o", str(tmp_path / "b"),
+                 "--no-watermark"]) == 0
+    marked = inspect(tmp_path / "a" / "contact-sheet.png", watermark=False)["provenance"]
+    plain = inspect(tmp_path / "b" / "contact-sheet.png", watermark=False)["provenance"]
+    assert marked["technique"] == "curate" and "visible_label" in marked
+    assert "watermark" in marked and "watermark" not in plain
