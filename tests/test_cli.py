@@ -35,7 +35,8 @@ def photos(tmp_path, small_photo):
 
 def test_stylize_one_file(tmp_path, photos, invert_style, capsys):
     out = tmp_path / "out.png"
-    assert main(["stylize", str(photos / "a.png"), "-o", str(out), "--style", invert_style]) == 0
+    assert main(["stylize", str(photos / "a.png"), "-o", str(out), "--style", invert_style,
+                 "--no-watermark"]) == 0  # pixel-exact check of the style: no invisible mark
     src, res = load_image(photos / "a.png"), load_image(out)
     np.testing.assert_allclose(res, 1.0 - src, atol=1.5 / 255)
     assert read_metadata(out)["style"] == invert_style
@@ -43,7 +44,7 @@ def test_stylize_one_file(tmp_path, photos, invert_style, capsys):
 
 def test_stylize_strength_and_max_size(tmp_path, photos, invert_style):
     out = tmp_path / "half.png"
-    args = ["stylize", str(photos / "a.png"), "-o", str(out), "--style", invert_style]
+    args = ["stylize", str(photos / "a.png"), "-o", str(out), "--style", invert_style, "--no-watermark"]
     assert main(args + ["--strength", "0.5", "--max-size", "64"]) == 0
     res = load_image(out)
     assert max(res.shape[:2]) == 64

@@ -54,7 +54,8 @@ def test_stylize_prompt_chooses_shows_and_records(photo, tmp_path, capsys, monke
     out = tmp_path / "art.png"
     with registered(Style("zz-quokka-fur", "filter", "the fur pattern of a quokka, a small marsupial",
                           apply, ("quokka", "marsupial fur"))):
-        assert main(["stylize", str(photo), "-o", str(out), "--prompt", "quokka fur"]) == 0
+        assert main(["stylize", str(photo), "-o", str(out), "--prompt", "quokka fur",
+                     "--no-watermark"])  # pixel-exact check of the style below == 0
     err = capsys.readouterr().err
     assert "chosen: zz-quokka-fur" in err and "'quokka'" in err
     np.testing.assert_allclose(load_image(out), load_image(photo)[..., ::-1], atol=1 / 255)

@@ -453,8 +453,9 @@ def encode_image(
 ) -> bytes:
     """Encode an image (see :func:`check_image`). Nothing of the input's metadata is carried over.
 
-    ``metadata`` (painterly's own: style, seed, prompt, ...) goes into PNG text chunks; JPEG and
-    WebP get none, so that nothing private can leak through them.
+    ``metadata`` (painterly's own: style, seed, prompt, ...) goes into PNG text chunks; every
+    format gets the AIGC label and painterly's provenance as XMP (:mod:`painterly.provenance`),
+    built from ``metadata`` and its optional ``"provenance"`` entry, never from the input.
     """
     fmt = fmt.upper()
     if fmt == "JPG":
@@ -464,15 +465,25 @@ def encode_image(
     pil = to_pil(img)  # a fresh image: no info/exif from the source
     buf = _io.BytesIO()
     kwargs: dict[str, Any] = {}
+    # --- provenance: AI label + painterly's record as XMP in every format, the A1111 text in
+    # PNG, and a C2PA manifest when the metadata's Provenance has signing keys (painterly.provenance)
+    from painterly.provenance import xmp as _xmp
+    from painterly.provenance.c2pa_sign import finish_bytes
+
+    text, xmp, prov = _xmp.container_fields(img, metadata)
+    kwargs["xmp"] = xmp.encode("utf-8")  # JPEG APP1, WebP XMP chunk (PNG: the iTXt below)
+    # --- end provenance
     if fmt == "PNG":
         info = PngImagePlugin.PngInfo()
-        for k, v in (metadata or {}).items():
-            info.add_text(f"painterly:{k}", str(v))
+        for k, v in text.items():
+            info.add_text(k, v)
+        info.add_itxt(_xmp.PNG_XMP_KEY, xmp)
         kwargs["pnginfo"] = info
+        del kwargs["xmp"]
     else:
         kwargs["quality"] = quality
     pil.save(buf, format=fmt, **kwargs)
-    return buf.getvalue()
+    return finish_bytes(buf.getvalue(), fmt, prov)
 
 
 def save_image(

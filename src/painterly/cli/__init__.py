@@ -35,8 +35,11 @@ def _root(
 
 # Command modules register themselves on `app` when imported.
 from painterly.cli import (  # noqa: E402,F401  # noqa: E402,F401
+    attribute_cmd,
     curate_cmd,
     demo_cmd,
+    inspect_cmd,
+    keys_cmd,
     library_cmd,
     listen_cmd,
     models_cmd,

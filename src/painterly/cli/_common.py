@@ -75,8 +75,13 @@ def run_batch(
     output: Path,
     label: str,
     paint: Callable[[Path], tuple[np.ndarray, dict]],
+    finish=None,
+    inputs: dict | None = None,
 ) -> int:
     """Paint every file with ``paint(src) -> (image, metadata)`` and save it, with a progress bar.
+
+    ``finish`` (a :class:`painterly.provenance.finish.FinishConfig`) runs the trust steps on each
+    result (label, watermark, drift, signing), with ``src`` as the photo plus ``inputs``.
 
     Bad files do not stop the batch: they are reported at the end, one line each, and the
     exit code is 2. Returns the exit code.
@@ -88,6 +93,14 @@ def run_batch(
         for src, dst in zip(files, outs):
             try:
                 art, meta = paint(src)
+                if finish is not None:  # painterly.provenance: label, watermark, drift, C2PA
+                    from painterly.provenance.finish import drift_warning, finish_artwork
+
+                    art, meta = finish_artwork(art, params=meta, inputs={"photo": src, **(inputs or {})},
+                                               technique=label.split(":")[0], config=finish)
+                    warning = drift_warning(meta)
+                    if warning:
+                        console.print(f"[yellow]{src.name}: {warning}[/]", highlight=False)
                 save_image(art, dst, metadata=meta)
             except PainterlyError as e:
                 failed.append((src, str(e)))

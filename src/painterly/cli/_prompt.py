@@ -32,7 +32,7 @@ def print_matches(prompt: str, matches: Sequence, plan=None) -> None:
 
 def stylize_by_prompt(
     inputs: list[Path], output: Path, prompt: str, *, strength: float | None, seed: int,
-    max_size: int | None, img2img: str | None = None, label: str = "prompt",
+    max_size: int | None, img2img: str | None = None, label: str = "prompt", finish=None,
 ) -> int:
     """Stylise every input with the styles ``prompt`` describes (or repaint with ``img2img``).
 
@@ -66,4 +66,4 @@ def stylize_by_prompt(
             meta = {"prompt": prompt, "styles": ",".join(f"{n}:{w:.3f}" for n, w in plan.parts)}
         return art, {**meta, "strength": strength, "seed": seed}
 
-    return run_batch(files, outs, output, f"stylize: {label}", paint)
+    return run_batch(files, outs, output, f"stylize: {label}", paint, finish)

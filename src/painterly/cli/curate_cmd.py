@@ -13,6 +13,7 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import console, expand_inputs, progress_bar
+from painterly.cli._trust import NO_SIGN, NO_WATERMARK, VISIBLE_LABEL, finish_config
 from painterly.errors import InputError, PainterlyError
 from painterly.io import load_image, save_image
 
@@ -38,13 +39,17 @@ def print_ranking(result, names: list[str]) -> None:
 
 
 def write_sheet_and_summary(out: Path, images: list[np.ndarray], result, names: list[str],
-                            **extra) -> tuple[Path, Path]:
+                            finish=None, **extra) -> tuple[Path, Path]:
     from painterly.curation.report import curation_sheet, curation_summary
 
     sheet_path, json_path = out / "contact-sheet.png", out / "ranking.json"
-    save_image(curation_sheet(images, result, names=names), sheet_path,
-               metadata={"signal": result.signal,
-                         **{k: v for k, v in extra.items() if v is not None}})
+    sheet = curation_sheet(images, result, names=names)
+    meta = {"signal": result.signal, **{k: v for k, v in extra.items() if v is not None}}
+    if finish is not None:  # painterly.provenance: label, watermark, C2PA (no drift: no photo)
+        from painterly.provenance.finish import finish_artwork
+
+        sheet, meta = finish_artwork(sheet, params=meta, technique="curate", config=finish)
+    save_image(sheet, sheet_path, metadata=meta)
     json_path.write_text(json.dumps(curation_summary(result, names, **extra), indent=2) + "\n")
     return sheet_path, json_path
 
@@ -72,6 +77,8 @@ def paint_and_curate(
     metadata: dict[str, Any],
     steps: int,
     label: str = "paint",
+    finish=None,
+    inputs: dict | None = None,
 ) -> int:
     """`painterly paint -n N --keep K`: generate one picture per seed, keep the K best.
 
@@ -103,8 +110,13 @@ def paint_and_curate(
                 "ranked_by": result.signal, "quality": round(r.quality.total, 4)}
         if r.clip is not None:
             meta["clip"] = round(r.clip, 4)
-        save_image(images[r.index], output / f"{pos:02d}-{names[r.index]}.png", metadata=meta)
-    sheet, summary = write_sheet_and_summary(output, images, result, names, prompt=prompt,
+        art = images[r.index]
+        if finish is not None:  # painterly.provenance: label, watermark, C2PA
+            from painterly.provenance.finish import finish_artwork
+
+            art, meta = finish_artwork(art, params=meta, inputs=inputs, technique="paint", config=finish)
+        save_image(art, output / f"{pos:02d}-{names[r.index]}.png", metadata=meta)
+    sheet, summary = write_sheet_and_summary(output, images, result, names, finish, prompt=prompt,
                                              seeds=list(seeds))
     console.print(f"kept {len(result.kept)} of {len(images)} in {output} "
                   f"(contact sheet {sheet.name}, scores {summary.name})",
@@ -122,6 +134,9 @@ def curate_command(
     keep: int = typer.Option(3, "--keep", "-k", help="How many of the best to keep."),
     model: str = typer.Option("clip-vit-b-32", "--model", help="CLIP model name or local folder."),
     no_clip: bool = typer.Option(False, "--no-clip", help="Rank by the quality score only."),
+    visible_label: bool = VISIBLE_LABEL,
+    no_sign: bool = NO_SIGN,
+    no_watermark: bool = NO_WATERMARK,
 ) -> int:
     """Rank pictures by how well they match a prompt (CLIP) and by quality; keep the best."""
     from painterly.curation.rank import check_keep, curate
@@ -154,7 +169,9 @@ def curate_command(
     for pos, r in enumerate(result.kept, 1):  # the files as they were: no re-encoding
         src = used[r.index]
         shutil.copyfile(src, output / f"{pos:02d}-{src.name}")
-    sheet, summary = write_sheet_and_summary(output, images, result, names, prompt=prompt)
+    finish = finish_config(visible_label, no_sign, no_watermark)  # for the contact sheet: the
+    #                                                   kept pictures are copied byte for byte
+    sheet, summary = write_sheet_and_summary(output, images, result, names, finish, prompt=prompt)
     console.print(f"kept {len(result.kept)} of {len(images)} in {output} "
                   f"(contact sheet {sheet.name}, scores {summary.name})",
                   highlight=False, soft_wrap=True)

@@ -11,6 +11,7 @@ from painterly.cli import app
 from painterly.cli._common import console, progress_bar
 from painterly.engine import stylize
 from painterly.io import save_image
+from painterly.provenance.record import Provenance
 from painterly.samples import SAMPLES, sample_photo
 from painterly.sheet import contact_sheet
 from painterly.styles import list_styles
@@ -34,7 +35,8 @@ def demo_command(
     rows = []
     with progress_bar(len(names) * len(chosen), "demo") as step:
         for n, img in imgs.items():
-            save_image(img, output / f"{n}.jpg")
+            save_image(img, output / f"{n}.jpg",  # the sample photo itself: no AI label
+                       metadata={"provenance": Provenance(technique="sample photo", aigc=None)})
             cells = [(n, f"{n}.jpg", "photo")]
             items = [("photo", img)]
             for s in chosen:

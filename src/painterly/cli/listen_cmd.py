@@ -71,6 +71,7 @@ def stylize_by_voice(
     seed: int,
     max_size: int | None,
     img2img: str | None = None,
+    finish=None,
 ) -> int:
     """`stylize --voice`: the spoken words become the ``--prompt`` (text-to-style)."""
     from painterly.cli._prompt import stylize_by_prompt
@@ -86,4 +87,5 @@ def stylize_by_voice(
         max_size=max_size,
         img2img=img2img,
         label="voice",
+        finish=finish,
     )

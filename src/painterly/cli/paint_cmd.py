@@ -11,6 +11,7 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import console, progress_bar
+from painterly.cli._trust import NO_SIGN, NO_WATERMARK, VISIBLE_LABEL, finish_config
 from painterly.errors import InputError
 from painterly.io import output_format, save_image
 
@@ -39,6 +40,9 @@ def paint_command(
     no_clip: bool = typer.Option(False, "--no-clip", help="With --keep: rank by the quality score only."),
     voice: Path = typer.Option(None, "--voice", help="Recording of the spoken prompt (WAV/FLAC/OGG), "
                                "instead of the PROMPT argument (offline PocketSphinx, US English)."),
+    visible_label: bool = VISIBLE_LABEL,
+    no_sign: bool = NO_SIGN,
+    no_watermark: bool = NO_WATERMARK,
 ) -> int:
     """Generate an image from a prompt with a few-step diffusion model.
 
@@ -49,6 +53,7 @@ def paint_command(
 
     if (prompt is None) == (voice is None):
         raise InputError("give what to paint as the PROMPT argument or as --voice RECORDING (one of them)")
+    finish = finish_config(visible_label, no_sign, no_watermark)
     many = check_many(count, keep, output)  # -n/--keep: a folder of the best (curate_cmd.py)
     if not many:
         output_format(output)  # a bad extension fails before the model loads
@@ -73,7 +78,8 @@ def paint_command(
                                    guidance=guidance, init=init, strength=strength, mask=mask,
                                    progress=cb),
             list(range(seed, seed + count)), prompt=prompt, keep=keep or count, output=output,
-            clip_model=None if no_clip else clip, metadata=meta, steps=n, label=f"paint: {m.name}")
+            clip_model=None if no_clip else clip, metadata=meta, steps=n, label=f"paint: {m.name}",
+            finish=finish, inputs={"init": init, "mask": mask})
     with progress_bar(n, f"paint: {m.name}") as step:
         img = generate(prompt, model=m, steps=n, seed=seed, size=wh, negative=negative,
                        guidance=guidance, init=init, strength=strength, mask=mask,
@@ -84,6 +90,12 @@ def paint_command(
                  ("strength", strength), ("mask", mask and mask.name), ("voice", voice and voice.name)):
         if v is not None:
             meta[k] = v
+    from painterly.provenance.finish import drift_warning, finish_artwork
+
+    img, meta = finish_artwork(img, params=meta, inputs={"photo": init, "mask": mask},
+                               technique="paint", config=finish)
+    if drift_warning(meta):
+        console.print(f"[yellow]{drift_warning(meta)}[/]", highlight=False)
     save_image(img, output, metadata=meta)
     console.print(f"wrote {output}")
     return 0

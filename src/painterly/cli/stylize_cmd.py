@@ -8,6 +8,7 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import expand_inputs, output_paths, run_batch
+from painterly.cli._trust import NO_SIGN, NO_WATERMARK, VISIBLE_LABEL, finish_config
 from painterly.engine import stylize
 from painterly.errors import InputError
 from painterly.styles import check_strength, get_style
@@ -35,25 +36,29 @@ def stylize_command(
     preserve_color: bool = typer.Option(False, "--preserve-color", help="Neural styles: keep the photo's colours, transfer texture only."),
     style_scale: float = typer.Option(1.0, "--style-scale", help="Neural styles: brush-stroke size, 1 = as trained, 2 = twice as large."),
     tile: int = typer.Option(None, "--tile", help="Neural styles: tile size in px for huge images (0 = never tile)."),
+    visible_label: bool = VISIBLE_LABEL,
+    no_sign: bool = NO_SIGN,
+    no_watermark: bool = NO_WATERMARK,
 ) -> int:
     """Turn photos into art in the given style, a painting's style, or the style your words describe."""
     img2img_strength = strength  # None: the diffusion model's own default (cli/_prompt.py)
     strength = 1.0 if strength is None else strength
     check_strength(strength)
+    finish = finish_config(visible_label, no_sign, no_watermark)
     if voice is not None and prompt is not None:
         raise InputError("give --voice or --prompt, not both")
     if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)
         from painterly.cli.listen_cmd import stylize_by_voice
 
         return stylize_by_voice(inputs, output, voice, strength=img2img_strength, seed=seed,
-                                max_size=max_size, img2img=img2img)
+                                max_size=max_size, img2img=img2img, finish=finish)
     if prompt is not None or img2img is not None:  # words -> styles (painterly.text)
         from painterly.cli._prompt import stylize_by_prompt
 
         if prompt is None:
             raise InputError("--img2img needs --prompt: the words the model paints from")
         return stylize_by_prompt(inputs, output, prompt, strength=img2img_strength, seed=seed,
-                                 max_size=max_size, img2img=img2img)
+                                 max_size=max_size, img2img=img2img, finish=finish)
     files = expand_inputs(inputs)
     style_arg, label = _style_arg(style)  # unknown names and missing files fail before any work
     options = {}  # only what the user set, so that filter styles never see neural-only options
@@ -69,7 +74,9 @@ def stylize_command(
     def paint(src: Path):
         return stylize(src, style_arg, strength=strength, seed=seed, max_size=max_size, **options), meta
 
-    return run_batch(files, outs, output, f"stylize: {label}", paint)
+    style_files = {f"style{i or ''}": Path(s.rsplit(":", 1)[0]) for i, s in enumerate(style)
+                   if Path(s.rsplit(":", 1)[0]).is_file()}  # paintings used as styles: hashed
+    return run_batch(files, outs, output, f"stylize: {label}", paint, finish, style_files)
 
 def _style_arg(styles: list[str]):
     """CLI --style values -> (argument for stylize, label for file names and metadata)."""

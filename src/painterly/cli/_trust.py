@@ -1,0 +1,20 @@
+"""The trust options shared by every command that writes images (stylize, paint, curate)."""
+
+from __future__ import annotations
+
+import typer
+
+VISIBLE_LABEL = typer.Option(False, "--visible-label", help="Draw the visible AI label "
+                             "('AI生成 · AI-generated') in the bottom-right corner.")
+NO_SIGN = typer.Option(False, "--no-sign", help="Do not add signed Content Credentials (C2PA), "
+                       "even when keys exist ('painterly keys init').")
+NO_WATERMARK = typer.Option(False, "--no-watermark", help="Do not embed the invisible watermark.")
+
+
+def finish_config(visible_label: bool, no_sign: bool, no_watermark: bool):
+    """The :class:`painterly.provenance.finish.FinishConfig` the flags ask for."""
+    from painterly.provenance.finish import FinishConfig
+    from painterly.provenance.label import LabelConfig
+
+    return FinishConfig(watermark=not no_watermark, sign=not no_sign,
+                        visible_label=LabelConfig() if visible_label else None)

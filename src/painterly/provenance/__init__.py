@@ -1,0 +1,26 @@
+"""Trust: what painterly says about the images it makes, inside every file it writes.
+
+* the TC260 AIGC implicit label (GB 45438-2025) and painterly's provenance as XMP, plus an
+  AUTOMATIC1111 ``parameters`` text in PNG (:mod:`.xmp`, written by :mod:`painterly.io`);
+* C2PA Content Credentials signed with an offline key pair (:mod:`.keys`, :mod:`.c2pa_sign`);
+* an optional visible label (:mod:`.label`), the subject-drift guard (:mod:`.drift`), style
+  attribution (:mod:`.attribution`) and an optional safety check (:mod:`.safety`);
+* :func:`inspect` (:mod:`.readback`) reads all of it back.
+
+:func:`finish_artwork` runs the per-result steps in one call for every path (CLI, Python,
+service). Submodules that need optional packages import them lazily.
+"""
+
+from painterly.provenance.readback import inspect
+from painterly.provenance.record import AigcConfig, InputRef, Provenance, SignConfig, input_ref
+
+__all__ = ["AigcConfig", "InputRef", "Provenance", "SignConfig", "finish_artwork", "input_ref",
+           "inspect"]
+
+
+def __getattr__(name: str):
+    if name in ("finish_artwork", "FinishConfig"):
+        from painterly.provenance import finish
+
+        return getattr(finish, name)
+    raise AttributeError(f"module 'painterly.provenance' has no attribute {name!r}")

@@ -1,0 +1,146 @@
+"""C2PA Content Credentials with c2pa-python: sign encoded bytes, verify them offline.
+
+The manifest says what the C2PA spec asks of generative output: one ``c2pa.created`` action with
+digital source type ``trainedAlgorithmicMedia``, painterly as the software agent, and the inputs
+(photo, style image ...) as ingredients with relationship ``inputTo``. The ingredients are
+described, not embedded: their title and sha256 only, no thumbnail and none of their metadata
+(thumbnails are switched off for the same reason). Verification is offline: painterly's root
+certificate is the trust anchor, OCSP and remote manifests are never fetched.
+
+Needs the ``trust`` extra (``c2pa-python``, ``cryptography``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from painterly.errors import InputError, MissingExtraError
+from painterly.provenance.record import Provenance
+
+TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+#: Reading settings: no network at all (OCSP, remote manifests), trust from the given anchors.
+_OFFLINE = {"remote_manifest_fetch": False, "ocsp_fetch": False}
+
+
+def _c2pa():
+    try:
+        import c2pa
+    except ImportError:
+        raise MissingExtraError("trust", "c2pa-python") from None
+    return c2pa
+
+
+def manifest_definition(prov: Provenance, fmt: str) -> dict[str, Any]:
+    from painterly import __version__
+
+    agent = {"name": "painterly", "version": __version__}
+    return {
+        "claim_generator_info": [agent],
+        "title": f"painterly {prov.technique or 'image'}",
+        "format": MIME[fmt],
+        "ingredients": [
+            {"title": i.name or f"{i.role} input", "format": i.fmt or "application/octet-stream",
+             "relationship": "inputTo", "instance_id": f"sha256:{i.sha256}",
+             "label": f"painterly.{i.role}"}
+            for i in prov.inputs
+        ],
+        "assertions": [{
+            "label": "c2pa.actions",
+            "data": {"actions": [{
+                "action": "c2pa.created",
+                "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
+                "softwareAgent": agent,
+            }]},
+        }],
+    }
+
+
+def sign_bytes(data: bytes, fmt: str, prov: Provenance) -> bytes:
+    """``data`` (an encoded PNG/JPEG/WebP) with a C2PA manifest, signed with ``prov.sign``'s keys."""
+    c2pa = _c2pa()
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from painterly.provenance.keys import key_paths
+
+    assert prov.sign is not None
+    paths = key_paths(prov.sign.home)
+    if not paths.exist():
+        raise InputError(f"{paths.folder}: no signing keys; create them with 'painterly keys init' "
+                         "or skip signing with --no-sign")
+    key = serialization.load_pem_private_key(paths.key.read_bytes(), None)
+
+    def sign(payload: bytes) -> bytes:  # ES256 over the claim, done in-process by cryptography
+        return key.sign(payload, ec.ECDSA(hashes.SHA256()))
+
+    ctx = c2pa.Context.from_dict({"builder": {"thumbnail": {"enabled": False}},
+                                  "verify": {**_OFFLINE, "verify_after_sign": False}})
+    out = io.BytesIO()
+    with c2pa.Signer.from_callback(sign, c2pa.C2paSigningAlg.ES256, paths.chain.read_text(), None) \
+            as signer, c2pa.Builder(manifest_definition(prov, fmt), ctx) as builder:
+        builder.sign(signer, MIME[fmt], io.BytesIO(data), out)
+    return out.getvalue()
+
+
+def finish_bytes(data: bytes, fmt: str, prov: Provenance) -> bytes:
+    """The encoder's last step: sign when the provenance asks for it, else the bytes unchanged."""
+    return data if prov.sign is None else sign_bytes(data, fmt, prov)
+
+
+def verify(data: bytes, fmt: str, *, anchors: str | None = None) -> dict[str, Any] | None:
+    """Offline C2PA verification: ``None`` when the file has no manifest, else
+    ``{"state": "Valid" | "Trusted" | "Invalid", "codes": [failure codes], "actions": [...]}``.
+
+    ``anchors``: PEM root certificates to trust (painterly's root); without it a well-signed
+    file is ``Valid`` (intact, signer not trusted) at best.
+    """
+    c2pa = _c2pa()
+    settings: dict[str, Any] = {"verify": {**_OFFLINE}}
+    if anchors:
+        settings["trust"] = {"user_anchors": anchors}
+    ctx = c2pa.Context.from_dict(settings)
+    try:
+        with c2pa.Reader(MIME[fmt], io.BytesIO(data), context=ctx) as reader:
+            state = reader.get_validation_state()
+            results = reader.get_validation_results() or {}
+            manifest = json.loads(reader.json())
+    except c2pa.C2paError as e:
+        if "ManifestNotFound" in type(e).__name__ or "no JUMBF" in str(e) or "NotFound" in str(e):
+            return None
+        return {"state": "Invalid", "codes": [type(e).__name__], "error": str(e)}
+    return {"state": state, "codes": failure_codes(results), **_summary(manifest)}
+
+
+def failure_codes(results: dict[str, Any]) -> list[str]:
+    codes = []
+    for part in (results.get("activeManifest") or {}, *(results.get("ingredientDeltas") or [])):
+        for item in part.get("failure", []) if isinstance(part, dict) else []:
+            codes.append(item.get("code", ""))
+    return codes
+
+
+def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
+    active = (manifest.get("manifests") or {}).get(manifest.get("active_manifest") or "", {})
+    actions = []
+    for a in active.get("assertions", []):
+        if a.get("label", "").startswith("c2pa.actions"):
+            actions += [{"action": x.get("action"), "digitalSourceType": x.get("digitalSourceType")}
+                        for x in a.get("data", {}).get("actions", [])]
+    sig = active.get("signature_info") or {}
+    return {"actions": actions,
+            "ingredients": [{"title": i.get("title"), "relationship": i.get("relationship"),
+                             "instance_id": i.get("instance_id")}
+                            for i in active.get("ingredients", [])],
+            "signer": sig.get("common_name") or sig.get("issuer")}
+
+
+def trust_anchors(home: Path | None = None) -> str | None:
+    """painterly's root certificate (PEM) when ``painterly keys init`` has made one."""
+    from painterly.provenance.keys import key_paths
+
+    p = key_paths(home).root_cert
+    return p.read_text() if p.is_file() else None

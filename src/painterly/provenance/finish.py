@@ -1,0 +1,133 @@
+"""One call per result, on every path (CLI, Python API, service): the trust steps in order.
+
+1. safety check (optional extra): flag and blur, decision recorded;
+2. subject drift: the classifier's category of the input photo vs the result (and, when asked,
+   the closest built-in style);
+3. visible label (when asked for);
+4. invisible watermark (on by default), last, so that it covers the label too;
+5. the :class:`Provenance` that :mod:`painterly.io`'s encoder turns into the XMP label and the
+   C2PA manifest (signed when keys exist and signing is not switched off).
+
+``finish_artwork`` returns ``(image, metadata)``: pass both to :func:`painterly.io.save_image`
+or :func:`painterly.io.encode_image`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from painterly.errors import InputError
+from painterly.provenance.label import LabelConfig, add_label, label_box
+from painterly.provenance.record import AigcConfig, Provenance, SignConfig, input_ref
+
+
+@dataclass(frozen=True)
+class FinishConfig:
+    """Which trust steps run on a result. Defaults: what the CLI does without flags."""
+
+    watermark: bool = True  # invisible payload on every output (--no-watermark to skip)
+    producer_id: int = 0  # watermark payload: who made it (a service sets its own)
+    serial: int | None = None  # watermark payload: job/serial id; None: from the pixels' hash
+    visible_label: LabelConfig | None = None  # None: no visible label (CLI default; service: on)
+    sign: bool = True  # C2PA-sign when keys exist (--no-sign to skip)
+    home: Path | None = None  # where the keys are; None: $PAINTERLY_HOME or the config folder
+    drift: bool = True  # compare the subject's category of the photo and the result
+    safety: bool | None = None  # nudity check, flag and blur; None: when painterly[safety]
+    #                             (AGPL model, optional) is installed
+    attribution: bool = False  # closest built-in style in the provenance (first call renders
+    #                            every built-in style once per process: seconds)
+    aigc: AigcConfig = field(default_factory=AigcConfig)  # the TC260 label's producer and ids
+
+
+def finish_artwork(
+    image: np.ndarray,
+    *,
+    params: dict[str, Any] | None = None,
+    inputs: dict[str, Any] | None = None,
+    technique: str = "",
+    config: FinishConfig = FinishConfig(),
+    photo: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Apply the trust steps to a contract image and build the metadata to save it with.
+
+    ``inputs`` maps a role ("photo", "style", "init", "mask" ...) to a path, bytes or contract
+    array: only its sha256 is recorded (and named as a C2PA ingredient), never its content or
+    metadata. ``photo`` (contract array) is the picture the drift guard compares with; by default
+    the "photo" input is loaded. Returns ``(image, metadata)`` for :func:`painterly.io.save_image`;
+    ``metadata["provenance"].extra`` holds ``subject``, ``safety``, ``watermark``, ``visible_label``.
+    """
+    from painterly.io import load_image
+
+    params = dict(params or {})
+    refs = tuple(input_ref(role, src) for role, src in (inputs or {}).items() if src is not None)
+    extra: dict[str, Any] = {}
+    out = image
+
+    # 1. safety
+    from painterly.provenance import safety
+
+    if config.safety or (config.safety is None and safety.available()):
+        out, extra["safety"] = safety.check_and_blur(out)
+    # 2. subject drift
+    if config.drift and (photo is not None or (inputs or {}).get("photo") is not None):
+        from painterly.provenance.drift import check_drift
+
+        ref = photo if photo is not None else load_image((inputs or {})["photo"])
+        extra["subject"] = check_drift(ref, out)
+    if config.attribution:
+        from painterly.provenance.attribution import NOTE, attribute
+
+        extra["attribution"] = {"top": attribute(out)[0], "reference": NOTE}
+    # 3. visible label
+    if config.visible_label is not None:
+        out = add_label(out, config=config.visible_label)
+        extra["visible_label"] = label_box(out.shape, config=config.visible_label)
+    # 4. watermark
+    if config.watermark:
+        out, extra["watermark"] = _watermark(out, config)
+    # 5. provenance for the encoder
+    sign = None
+    if config.sign:
+        from painterly.provenance.keys import key_paths
+
+        if key_paths(config.home).exist() and _has_c2pa():
+            sign = SignConfig(key_paths(config.home).folder.parent)
+    prov = Provenance(technique=technique, inputs=refs, aigc=config.aigc, sign=sign, extra=extra)
+    return out, {**params, "provenance": prov}
+
+
+def _has_c2pa() -> bool:
+    try:
+        import c2pa  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _watermark(image: np.ndarray, config: FinishConfig) -> tuple[np.ndarray, dict[str, Any]]:
+    from painterly.watermark import embed, make_payload
+
+    serial = config.serial
+    if serial is None:  # deterministic: the same result gets the same id
+        serial = int.from_bytes(hashlib.sha256(np.ascontiguousarray(image).tobytes()).digest()[:4], "big")
+    payload = make_payload(config.producer_id, serial)
+    try:
+        marked = embed(image, payload)
+    except InputError as e:  # a thumbnail too small to carry the mark: saved without it, said so
+        return image, {"embedded": False, "note": str(e)}
+    return marked, {"embedded": True, "payload": payload.hex()}
+
+
+def drift_warning(metadata: dict[str, Any]) -> str | None:
+    """The CLI's one-line warning when the result's subject is not the photo's."""
+    prov = metadata.get("provenance")
+    subject = prov.extra.get("subject") if isinstance(prov, Provenance) else None
+    if isinstance(subject, dict) and subject.get("drifted"):
+        return (f"warning: the subject changed: the photo shows {subject['input']}, "
+                f"the result looks like {subject['output']}")
+    return None
