@@ -152,7 +152,7 @@ def _to_side(img: np.ndarray, side: int) -> np.ndarray:
 def bench_images(count: int, side: int = 1024) -> list[tuple[str, np.ndarray]]:
     """The test paintings and photos, then painterly outputs of several styles; uint8 RGB."""
     from painterly.samples import sample_photo
-    from painterly.stylize import stylize
+    from painterly import stylize
 
     plain = [(p.stem, _to_side(load_image(p), side)) for p in sorted(TESTDATA.glob("*/*.jpg"))]
     photos = sorted(TESTDATA.glob("photos/*.jpg")) + ["chelsea", "astronaut", "coffee", "rocket"]
@@ -229,7 +229,7 @@ def unmarked_images(n: int, seed: int = 0):
     """n unmarked uint8 images of many kinds and sizes (generator)."""
     import skimage.data
 
-    from painterly.stylize import stylize
+    from painterly import stylize
 
     rng = np.random.default_rng(seed)
     sources = [load_image(p, max_size=1024) for p in sorted(TESTDATA.glob("*/*.jpg"))]

@@ -55,7 +55,7 @@ def test_stylize_prompt_chooses_shows_and_records(photo, tmp_path, capsys, monke
     with registered(Style("zz-quokka-fur", "filter", "the fur pattern of a quokka, a small marsupial",
                           apply, ("quokka", "marsupial fur"))):
         assert main(["stylize", str(photo), "-o", str(out), "--prompt", "quokka fur",
-                     "--no-watermark"])  # pixel-exact check of the style below == 0
+                     "--no-watermark"]) == 0  # pixel-exact check of the style below
     err = capsys.readouterr().err
     assert "chosen: zz-quokka-fur" in err and "'quokka'" in err
     np.testing.assert_allclose(load_image(out), load_image(photo)[..., ::-1], atol=1 / 255)

@@ -21,7 +21,7 @@ def painted():
     """A painterly output (oil filter) at a moderate size: the images the mark is made for."""
     from painterly.io import resize_max
     from painterly.samples import sample_photo
-    from painterly.stylize import stylize
+    from painterly import stylize
 
     return stylize(resize_max(sample_photo("astronaut"), 512), "oil")
 
