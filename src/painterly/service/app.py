@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from painterly import __version__
 from painterly.errors import InputError, PainterlyError
-from painterly.service import errors
+from painterly.service import errors, tasks
 from painterly.service.config import ServiceConfig
 from painterly.service.jobs import Service, view
 from painterly.service.security import Guard
@@ -76,6 +76,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     """The service's FastAPI app. Takes the data folder's lock now (one server per folder); the
     workers start with the app and stop with it."""
     lock = lock_data_dir(config)
+    tasks.load_registries()  # before any request thread can race to load them
     store = Store(config.db_path, max_attempts=config.max_attempts)
     recovered = store.recover()  # jobs a killed server left running run again
     if recovered:

@@ -50,6 +50,16 @@ class Checked:
     params: dict[str, Any]
 
 
+def load_registries() -> None:
+    """Load the style registry once, at start-up, in the thread that starts the process: a
+    registry filled lazily by the first of many request threads could be seen half-filled."""
+    import painterly
+    from painterly.models import list_models
+
+    painterly.list_styles()
+    list_models()
+
+
 # --- checking, in the API process before anything is queued ----------------------------------
 
 def _number(params: dict, key: str, kind: type, lo: float, hi: float) -> None:
