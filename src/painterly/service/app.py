@@ -149,8 +149,10 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         return {"jobs": [view(r) for r in store.list(state, limit)]}
 
     @app.get("/v1/jobs/{job_id}", tags=["jobs"])
-    def get_job(job_id: str):
-        return view(service.job(job_id))
+    async def get_job(job_id: str):
+        # the route clients poll: answered on the event loop (a WAL read never waits for a
+        # writer) and serialised directly, without a thread hop or response-model encoding
+        return JSONResponse(view(service.job(job_id)))
 
     @app.delete("/v1/jobs/{job_id}", tags=["jobs"])
     def cancel_job(job_id: str):
