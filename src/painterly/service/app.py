@@ -114,7 +114,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         ``style_image`` (any painting as the style) or ``mask``, and ``params`` (JSON)."""
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("multipart/form-data"):
-            raise errors.ServiceError("send multipart/form-data with a file field 'image' and a "
+            raise errors.UnsupportedMediaType("send multipart/form-data with a file field 'image' and a "
                                       "field 'params' holding JSON")
         key = request.headers.get("idempotency-key")
         if key is not None and not _IDEM_KEY.fullmatch(key):

@@ -57,6 +57,10 @@ class PayloadTooLarge(ServiceError):
     status = 413
 
 
+class UnsupportedMediaType(ServiceError):
+    status = 415
+
+
 class Timeout(ServiceError):
     status = 504
 
