@@ -14,10 +14,10 @@ webuiapi = pytest.importorskip("webuiapi")
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
+from _service import Server, png  # noqa: E402
+
 import painterly  # noqa: E402
 from painterly.io import to_uint8  # noqa: E402
-
-from _service import Server, png  # noqa: E402
 
 TOKEN = "a1111-test-token"
 

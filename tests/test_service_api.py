@@ -14,15 +14,14 @@ from PIL import Image
 
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
-from fastapi.testclient import TestClient  # noqa: E402
+from _service import png, submit, wait_for
+from fastapi.testclient import TestClient
 
-import painterly  # noqa: E402
-from painterly.errors import InputError  # noqa: E402
-from painterly.io import to_uint8  # noqa: E402
-from painterly.service.app import create_app  # noqa: E402
-from painterly.service.config import ServiceConfig  # noqa: E402
-
-from _service import png, submit, wait_for  # noqa: E402
+import painterly
+from painterly.errors import InputError
+from painterly.io import to_uint8
+from painterly.service.app import create_app
+from painterly.service.config import ServiceConfig
 
 LOCAL = "http://127.0.0.1"
 

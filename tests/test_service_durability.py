@@ -11,9 +11,9 @@ import pytest
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
-from painterly.service.store import Store  # noqa: E402
-
 from _service import Server, owner_pid, png, submit, wait_for  # noqa: E402
+
+from painterly.service.store import Store  # noqa: E402
 
 ARGS = ("--test-hooks", "--lease-seconds", "3")
 

@@ -138,7 +138,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             params = json.loads(params_text)
         except ValueError as e:
             raise InputError(f"params is not valid JSON ({e})") from None
-        row, created = await run_in_threadpool(service.submit, params, files, idem_key=key)
+        row, _created = await run_in_threadpool(service.submit, params, files, idem_key=key)
         return JSONResponse(view(row), status_code=202,
                             headers={"Location": f"/v1/jobs/{row['id']}"})
 
