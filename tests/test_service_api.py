@@ -337,6 +337,16 @@ def test_cors_origin_allows_that_site_only(idle):
     _error(submit(c, {"style": "oil"}, png(), headers={"Origin": "https://evil.example"}), 403)
 
 
+def test_cors_preflight_passes_without_the_token(idle):
+    c = idle(cors_origins=("https://app.example",), token="s3cret-token")
+    pre = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+           "Access-Control-Request-Headers": "authorization"}
+    r = c.options("/v1/jobs", headers=pre)
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://app.example"
+    _error(c.options("/v1/jobs", headers={**pre, "Origin": "https://evil.example"}), 401)
+    _error(c.get("/v1/jobs", headers={"Origin": "https://app.example"}), 401)
+
+
 def test_bind_rules(tmp_path, capsys):
     from painterly.cli import main
     from painterly.service.config import check_bind
