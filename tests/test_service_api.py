@@ -113,7 +113,7 @@ def test_style_image_and_earlier_result_as_input(client):
 
 
 def test_running_job_cancel_events_and_409(client):
-    job = submit(client, {"style": "oil", "_test_sleep": 1.5}, png()).json()
+    job = submit(client, {"style": "oil", "_test_sleep": 3}, png()).json()
     wait_for(client, job["id"], states=("running",))
     _error(client.get(f"/v1/jobs/{job['id']}/result"), 409, "NotFinished")
     with client.stream("GET", f"/v1/jobs/{job['id']}/events") as events:

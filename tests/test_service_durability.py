@@ -36,7 +36,7 @@ def test_worker_sigkilled_mid_job_succeeds_exactly_once(tmp_path):
     server = Server(data, *ARGS, workers=1).start()
     try:
         with httpx.Client(base_url=server.url, timeout=30) as c:
-            job = submit(c, {"style": "oil", "seed": 3, "_test_sleep": 1.0}, png()).json()
+            job = submit(c, {"style": "oil", "seed": 3, "_test_sleep": 2.0}, png()).json()
             wait_for(c, job["id"], states=("running",))
             _, row = _events(data, job["id"])
             pid = owner_pid(row["lease_owner"])
@@ -59,7 +59,7 @@ def test_server_sigkilled_with_jobs_queued_and_running_finishes_them_after_resta
     data = tmp_path / "data"
     server = Server(data, *ARGS, workers=1).start()
     with httpx.Client(base_url=server.url, timeout=30) as c:
-        ids = [submit(c, {"style": "pencil", "seed": i, "_test_sleep": 0.8}, png(seed=i)).json()["id"]
+        ids = [submit(c, {"style": "pencil", "seed": i, "_test_sleep": 1.5}, png(seed=i)).json()["id"]
                for i in range(3)]
         wait_for(c, ids[0], states=("running",))
         _, row = _events(data, ids[0])
