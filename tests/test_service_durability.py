@@ -94,3 +94,33 @@ def test_graceful_stop_gives_the_running_job_back(tmp_path):
     server.stop()  # SIGTERM: uvicorn shuts down, the supervisor stops its workers
     kinds, row = _events(data, job["id"])
     assert row["state"] == "queued" and row["attempts"] == 0 and "released" in kinds
+
+
+def test_a_worker_dying_at_start_up_is_retried_with_backoff(tmp_path, monkeypatch):
+    from painterly.service.config import ServiceConfig
+    from painterly.service.supervisor import Supervisor, _Slot
+
+    class Dead:  # a worker process that exits as soon as it starts (a broken install)
+        pid, returncode = 1, 1
+
+        def poll(self):
+            return 1
+
+    config = ServiceConfig(data_dir=tmp_path, workers=1)
+    store = Store(config.db_path)
+    sup = Supervisor(config, store)
+    spawned = []
+
+    def spawn(i, quick=0):
+        spawned.append(time.monotonic())
+        sup.slots[i] = _Slot(f"w{len(spawned)}", Dead(), time.monotonic(), quick)
+
+    monkeypatch.setattr(sup, "_spawn", spawn)
+    spawn(0)
+    end = time.monotonic() + 3.5
+    while time.monotonic() < end:
+        sup._check()
+        time.sleep(0.05)
+    store.close()
+    # at once, then after 1 s, then 2 s: 4 starts in 3.5 s, where a tight loop would make ~70
+    assert 3 <= len(spawned) <= 5, len(spawned)
