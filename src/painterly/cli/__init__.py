@@ -28,6 +28,7 @@ def _root(
 
 # Command modules register themselves on `app` when imported.
 from painterly.cli import (  # noqa: E402,F401  # noqa: E402,F401
+    augment_cmd,
     curate_cmd,
     demo_cmd,
     library_cmd,
