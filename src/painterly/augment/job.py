@@ -8,6 +8,7 @@ needs no shared filesystem and a killed worker can never leave a row without its
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -46,10 +47,9 @@ def init_worker(style_args: tuple[str, ...] = (), set_env: bool = True) -> None:
     cv2.setNumThreads(1)
     tiny = np.full((32, 32, 3), 0.5, np.float32)
     for arg in style_args:  # sessions and style vectors are cached per process from here on
-        try:
+        # a failure is reported by the job that needs the style, with its source's name
+        with contextlib.suppress(PainterlyError):
             stylize(tiny, arg, strength=1.0, seed=0)
-        except PainterlyError:
-            pass  # reported by the job that needs the style, with its source's name
 
 
 def paint_job(job: Job, src_dir: str, size: int | None, data: bytes | None = None) -> Result:

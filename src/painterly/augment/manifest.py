@@ -107,7 +107,7 @@ class Manifest:
         if self._file is None:
             new = not self.path.exists() or self.path.stat().st_size == 0
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "a", encoding="utf-8", newline="")
+            self._file = open(self.path, "a", encoding="utf-8", newline="")  # noqa: SIM115  closed in close()
             if new:
                 self._file.write(",".join(FIELDS) + "\n")
         self._file.write(_render(row))

@@ -10,8 +10,13 @@ from painterly.cli import app
 
 
 def _progress_columns():
-    from rich.progress import (BarColumn, MofNCompleteColumn, ProgressColumn, TextColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
     from rich.text import Text
 
     class RateColumn(ProgressColumn):
@@ -57,6 +62,6 @@ def augment_command(
                           ray_address=ray_address, progress=progress)
     console.print(f"{summary.written} written, {summary.skipped} already done, "
                   f"{summary.planned} planned; manifest: {output / 'manifest.csv'}")
-    for src, msg in summary.failed.items():
+    for msg in summary.failed.values():
         typer.echo(f"painterly: error: {msg}", err=True)
     return 2 if summary.failed else 0
