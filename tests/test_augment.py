@@ -199,3 +199,25 @@ def test_resume_after_sigkill(tmp_path, chelsea):
     assert not list(out.rglob(".*.tmp"))
     for r in final:
         assert hashlib.sha256((out / r["output"]).read_bytes()).hexdigest() == r["sha256"]
+
+
+def test_ray_run_goes_on_when_a_worker_dies(ray_session, local_run, dataset, tmp_path):
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "ray"
+    killed = []
+
+    def kill_one_worker(done, total):
+        if done == 1 and not killed:
+            workers = [p for p in psutil.process_iter(["cmdline"])
+                       if any("PaintWorker" in part for part in p.info["cmdline"] or ())]
+            assert workers, "no Ray worker process found"
+            workers[0].kill()
+            killed.append(workers[0].pid)
+
+    summary = augment(dataset, out, engine="ray", workers=2, progress=kill_one_worker, **ARGS)
+    assert killed and 1 <= summary.unfinished <= 2  # the jobs in flight on the dead actor
+    rows = read_rows(out)
+    assert len(rows) == 10 - summary.unfinished
+    again = augment(dataset, out, engine="ray", workers=2, **ARGS)  # fresh actors finish it
+    assert again.written == summary.unfinished and again.unfinished == 0
+    assert _tree(out) == _tree(local_run[0])

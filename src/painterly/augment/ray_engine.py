@@ -14,9 +14,13 @@ from pathlib import Path
 
 from painterly.augment.job import WORKER_ENV, Result, init_worker, paint_job
 from painterly.augment.plan import Job
-from painterly.errors import MissingExtraError
+from painterly.errors import MissingExtraError, PainterlyError
 
 IN_FLIGHT_PER_ACTOR = 2  # one painting, one shipped and waiting: hides the driver round trip
+
+
+class EngineError(PainterlyError):
+    """The cluster lost every worker; what finished is in the manifest."""
 
 
 class PaintWorker:
@@ -52,10 +56,12 @@ def run_ray(jobs: Iterable[Job], *, src_dir: str, size: int | None, workers: int
         actors = [cls.options(runtime_env={"env_vars": dict(WORKER_ENV)}).remote(style_args)
                   for _ in range(n)]
         it = iter(jobs)
-        pending: dict = {}  # object ref -> actor
-        load = {i: 0 for i in range(n)}
+        alive = dict(enumerate(actors))
+        load = dict.fromkeys(alive, 0)
+        pending: dict = {}  # object ref -> actor index
+        lost = 0
         while True:
-            for i, actor in enumerate(actors):
+            for i, actor in list(alive.items()):
                 while load[i] < IN_FLIGHT_PER_ACTOR:
                     job = next(it, None)
                     if job is None:
@@ -68,11 +74,22 @@ def run_ray(jobs: Iterable[Job], *, src_dir: str, size: int | None, workers: int
                     pending[actor.paint.remote(job, size, data)] = i
                     load[i] += 1
             if not pending:
-                return
+                break
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
-                load[pending.pop(ref)] -= 1
-                yield ray.get(ref)
+                i = pending.pop(ref)
+                load[i] -= 1
+                try:
+                    yield ray.get(ref)
+                except ray.exceptions.RayActorError:
+                    # the actor (or its node) died: its jobs get no row, so the next run
+                    # paints them; the other actors go on
+                    lost += 1
+                    alive.pop(i, None)
+                    if not alive:
+                        raise EngineError(f"every Ray worker died ({lost} images lost); "
+                                          "check the cluster and run the same command again "
+                                          "to finish") from None
     finally:
         if owned:
             ray.shutdown()

@@ -20,6 +20,12 @@ class Summary:
     skipped: int = 0  # already finished by an earlier run (manifest + checksum)
     written: int = 0  # painted and written by this run
     failed: dict[str, str] = field(default_factory=dict)  # source -> error, this run and earlier
+    recorded_errors: int = 0  # outputs this run recorded as failed
+
+    @property
+    def unfinished(self) -> int:
+        """Outputs with no row (lost with a worker that died): the next run paints them."""
+        return self.planned - self.skipped - self.written - self.recorded_errors
 
 
 def augment(
@@ -86,6 +92,7 @@ def augment(
             if r.data is None:
                 row.update(status="error", error=r.error)  # output: the planned name, the resume key
                 summary.failed.setdefault(job.source, r.error)
+                summary.recorded_errors += 1
             else:
                 write_atomic(out_dir / job.output, r.data)
                 row.update(status="ok", error="")

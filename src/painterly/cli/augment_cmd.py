@@ -64,4 +64,7 @@ def augment_command(
                   f"{summary.planned} planned; manifest: {output / 'manifest.csv'}")
     for msg in summary.failed.values():
         typer.echo(f"painterly: error: {msg}", err=True)
-    return 2 if summary.failed else 0
+    if summary.unfinished:
+        typer.echo(f"painterly: {summary.unfinished} images were lost with a worker; run the "
+                   "same command again to finish them", err=True)
+    return 2 if summary.failed else 1 if summary.unfinished else 0
