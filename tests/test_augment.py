@@ -221,3 +221,12 @@ def test_ray_run_goes_on_when_a_worker_dies(ray_session, local_run, dataset, tmp
     again = augment(dataset, out, engine="ray", workers=2, **ARGS)  # fresh actors finish it
     assert again.written == summary.unfinished and again.unfinished == 0
     assert _tree(out) == _tree(local_run[0])
+
+
+def test_ray_engine_without_ray_says_which_extra(dataset, tmp_path, hide_package):
+    from painterly.errors import MissingExtraError
+
+    hide_package("ray")
+    with pytest.raises(MissingExtraError, match=r"painterly\[ray\]"):
+        augment(dataset, tmp_path / "o", engine="ray", **ARGS)
+    assert not (tmp_path / "o").exists()  # failed before any work

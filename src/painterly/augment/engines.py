@@ -46,12 +46,23 @@ def run_local(jobs: Iterable[Job], *, src_dir: str, size: int | None, workers: i
                 f.cancel()
 
 
+def check_engine(engine: str, ray_address: str | None) -> None:
+    """Fail before any work on an unknown engine, a missing extra or options that do not fit."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
+    if engine == "local" and ray_address:
+        raise InputError("--ray-address needs --engine ray")
+    if engine == "ray":
+        from painterly.augment.ray_engine import _ray
+
+        _ray()
+
+
 def run_engine(engine: str, jobs: Iterable[Job], *, src_dir: str, size: int | None,
                workers: int | None, style_args: tuple[str, ...],
                ray_address: str | None = None) -> Iterator[Result]:
+    check_engine(engine, ray_address)
     if engine == "local":
-        if ray_address:
-            raise InputError("--ray-address needs --engine ray")
         return run_local(jobs, src_dir=src_dir, size=size, workers=workers or default_workers(),
                          style_args=style_args)
     if engine == "ray":
@@ -59,4 +70,4 @@ def run_engine(engine: str, jobs: Iterable[Job], *, src_dir: str, size: int | No
 
         return run_ray(jobs, src_dir=src_dir, size=size, workers=workers, style_args=style_args,
                        address=ray_address)
-    raise InputError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
+    raise AssertionError(engine)  # check_engine knows every engine

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from painterly.augment.engines import run_engine
+from painterly.augment.engines import check_engine, run_engine
 from painterly.augment.manifest import Manifest, remove_stale_temps, write_atomic
 from painterly.augment.plan import AugmentConfig, find_sources, plan_jobs, resolve_styles
 from painterly.errors import InputError
@@ -56,6 +56,7 @@ def augment(
         raise InputError(f"--workers must be at least 1, got {workers}")
     if size is not None and size < 16:
         raise InputError(f"--size must be at least 16 px, got {size}")
+    check_engine(engine, ray_address)
     if out_dir.resolve() == src_dir.resolve() or src_dir.resolve() in out_dir.resolve().parents:
         raise InputError(f"{out_dir}: the output folder must be outside the source folder")
     style_pairs = resolve_styles(styles)
