@@ -207,7 +207,7 @@ def test_ray_run_goes_on_when_a_worker_dies(ray_session, local_run, dataset, tmp
     killed = []
 
     def kill_one_worker(done, total):
-        if done == 1 and not killed:
+        if done >= 1 and not killed:  # commits can count several images at once
             workers = [p for p in psutil.process_iter(["cmdline"])
                        if any("PaintWorker" in part for part in p.info["cmdline"] or ())]
             assert workers, "no Ray worker process found"

@@ -1,8 +1,9 @@
 """``OUT/manifest.csv``: one row per output, appended and fsynced as each output lands.
 
 The manifest is the run's record and its resume point. Rules that make a SIGKILL harmless:
-an output file is complete before its row is written (temp name, fsync, ``os.replace``); a row
-is flushed and fsynced before the next one; on start, a torn last line, rows of files that are
+an output file is complete before its row is written (temp name, fsync, ``os.replace``); rows
+are appended in whole lines and fsynced (several at once under load: see
+:mod:`painterly.augment.commit`); on start, a torn last line, rows of files that are
 gone or whose bytes no longer match their sha256, and repeated rows are dropped (the manifest is
 rewritten atomically), so the file never holds a row twice. CSV rather than Parquet: appending
 a row is one ``write``, and the standard library reads it.
@@ -104,16 +105,21 @@ class Manifest:
         return self.rows.get((source, output))
 
     def append(self, row: dict) -> None:
+        self.append_many([row])
+
+    def append_many(self, rows: list[dict]) -> None:
+        """Append ``rows`` with one write and one fsync (their files must already be on disk)."""
         if self._file is None:
             new = not self.path.exists() or self.path.stat().st_size == 0
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._file = open(self.path, "a", encoding="utf-8", newline="")  # noqa: SIM115  closed in close()
             if new:
                 self._file.write(",".join(FIELDS) + "\n")
-        self._file.write(_render(row))
+        self._file.write("".join(_render(row) for row in rows))
         self._file.flush()
         os.fsync(self._file.fileno())
-        self.rows[_row_key(row)] = row
+        for row in rows:
+            self.rows[_row_key(row)] = row
 
     def close(self) -> None:
         if self._file is not None:

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from painterly.augment.commit import Committer
 from painterly.augment.engines import check_engine, run_engine
-from painterly.augment.manifest import Manifest, remove_stale_temps, write_atomic
+from painterly.augment.job import Result
+from painterly.augment.manifest import Manifest, remove_stale_temps
 from painterly.augment.plan import AugmentConfig, find_sources, plan_jobs, resolve_styles
 from painterly.errors import InputError
 
@@ -80,25 +82,30 @@ def augment(
             if row["status"] != "ok":
                 summary.failed.setdefault(job.source, row["error"])
 
-        # 3. Paint; the driver writes each file (atomically), then its row (fsynced)
+        # 3. Paint; the committer writes each file (atomically), then its row (fsynced)
         used = tuple(dict.fromkeys(j.style_arg for j in todo))
         if progress:
             progress(0, len(todo))
-        results = run_engine(engine, todo, src_dir=str(src_dir), size=size, workers=workers,
-                             style_args=used, ray_address=ray_address) if todo else ()
-        for done, r in enumerate(results, 1):
-            job = r.job
-            row = {"source": job.source, "style": job.style, "strength": job.strength,
-                   "seed": job.seed, "output": job.output, "sha256": r.sha256}
-            if r.data is None:
-                row.update(status="error", error=r.error)  # output: the planned name, the resume key
-                summary.failed.setdefault(job.source, r.error)
-                summary.recorded_errors += 1
-            else:
-                write_atomic(out_dir / job.output, r.data)
-                row.update(status="ok", error="")
-                summary.written += 1
-            manifest.append(row)
+        committed = 0
+
+        def on_commit(batch: list[Result]) -> None:
+            nonlocal committed
+            for r in batch:
+                if r.data is None:
+                    summary.failed.setdefault(r.job.source, r.error)
+                    summary.recorded_errors += 1
+                else:
+                    summary.written += 1
+            committed += len(batch)
             if progress:
-                progress(done, len(todo))
+                progress(committed, len(todo))
+
+        if todo:
+            committer = Committer(out_dir, manifest, on_commit)
+            try:
+                for r in run_engine(engine, todo, src_dir=str(src_dir), size=size,
+                                    workers=workers, style_args=used, ray_address=ray_address):
+                    committer.put(r)
+            finally:
+                committer.close()  # commits what arrived, even when the engine failed
     return summary
