@@ -94,6 +94,13 @@ def test_bad_options_are_typed_errors(dataset, tmp_path):
         augment(tmp_path / "empty", tmp_path / "o", styles="oil")
     with pytest.raises(InputError, match="valid engines: local, ray"):
         augment(dataset, tmp_path / "o", styles="oil", engine="spark")
+    from painterly.augment.manifest import lock_output
+
+    (tmp_path / "busy").mkdir()
+    held = lock_output(tmp_path / "busy")  # as a running augment holds it
+    with pytest.raises(InputError, match="another 'painterly augment' is writing here"):
+        augment(dataset, tmp_path / "busy", styles="oil")
+    held.close()
 
 
 def test_manifest_rows_files_and_class_folders(local_run, dataset):

@@ -44,6 +44,23 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def lock_output(out_dir: Path):
+    """One run per output folder: a second one would delete the first one's temporary files and
+    write its rows twice. Returns the open lock file (held until closed or the process ends)."""
+    import fcntl
+
+    from painterly.errors import InputError
+
+    f = open(out_dir / ".augment.lock", "a+")  # noqa: SIM115  held for the run's life
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        raise InputError(f"{out_dir}: another 'painterly augment' is writing here; wait for it "
+                         "or choose another output folder") from None
+    return f
+
+
 def remove_stale_temps(out_dir: Path) -> int:
     """Delete temporary files of an earlier, killed run. Returns how many."""
     n = 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from painterly.augment.commit import Committer
 from painterly.augment.engines import check_engine, run_engine
 from painterly.augment.job import Result
-from painterly.augment.manifest import Manifest, remove_stale_temps
+from painterly.augment.manifest import Manifest, lock_output, remove_stale_temps
 from painterly.augment.plan import AugmentConfig, find_sources, plan_jobs, resolve_styles
 from painterly.errors import InputError
 
@@ -68,9 +68,10 @@ def augment(
 
     # 2. Resume: drop temp files of a killed run, keep the manifest rows that still hold
     out_dir.mkdir(parents=True, exist_ok=True)
+    lock = lock_output(out_dir)
     remove_stale_temps(out_dir)
     summary = Summary(planned=len(jobs))
-    with Manifest(out_dir) as manifest:
+    with lock, Manifest(out_dir) as manifest:
         manifest.load()
         todo = []
         for job in jobs:
