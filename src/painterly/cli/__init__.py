@@ -36,6 +36,7 @@ def _root(
 # Command modules register themselves on `app` when imported.
 from painterly.cli import (  # noqa: E402,F401  # noqa: E402,F401
     attribute_cmd,
+    augment_cmd,
     curate_cmd,
     demo_cmd,
     inspect_cmd,

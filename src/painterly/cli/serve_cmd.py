@@ -27,6 +27,9 @@ def serve_command(
     keep_hours: float = typer.Option(168, "--keep-hours", help="Keep finished jobs' results this long."),
     lease_seconds: float = typer.Option(30, "--lease-seconds", help="A job whose worker stops "
                                         "renewing its lease this long runs again."),
+    ray: str = typer.Option(None, "--ray", help="Run the workers as Ray actors: 'local' (Ray on "
+                            "this machine), 'auto' or HOST:PORT (a cluster from 'ray start "
+                            "--head'). Needs the extra ray."),
     test_hooks: bool = typer.Option(False, "--test-hooks", hidden=True),
 ) -> int:
     """Serve painterly over HTTP: a durable jobs API and an AUTOMATIC1111-compatible API."""
@@ -37,8 +40,13 @@ def serve_command(
         data_dir=data or default_data_dir(), host=host, port=port, workers=workers, token=token,
         cors_origins=tuple(cors_origin or ()), queue_limit=queue_limit,
         max_upload_bytes=int(max_upload_mb * 1024 * 1024), result_ttl_s=keep_hours * 3600,
-        lease_s=lease_seconds, heartbeat_s=min(5.0, lease_seconds / 3), test_hooks=test_hooks)
+        lease_s=lease_seconds, heartbeat_s=min(5.0, lease_seconds / 3), test_hooks=test_hooks,
+        ray_address=ray)
     check_bind(config)  # before anything else: exit 2 with one line
+    if ray:
+        from painterly.service.ray_workers import _ray
+
+        _ray()  # the missing extra is reported before the server starts
     try:
         import fastapi  # noqa: F401
         import uvicorn

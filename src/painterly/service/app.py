@@ -85,7 +85,12 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         log.warning("%d job(s) left running by the previous run go back to the queue", recovered)
     service = Service(config, store)
     service.default_model = store.get_setting("sd_model_checkpoint", service.default_model)
-    supervisor = Supervisor(config, store)
+    if config.ray_address:  # a fleet of machines behind one API; the queue stays here
+        from painterly.service.ray_workers import RaySupervisor
+
+        supervisor = RaySupervisor(config, store)
+    else:
+        supervisor = Supervisor(config, store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

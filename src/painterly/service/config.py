@@ -31,6 +31,7 @@ class ServiceConfig:
     poll_s: float = 0.1  # idle workers look for new jobs this often
     result_ttl_s: float = 7 * 24 * 3600.0  # finished jobs and their results are kept this long
     a1111_timeout_s: float = 600.0  # an A1111 call waits this long for its jobs, then 504
+    ray_address: str | None = None  # workers as Ray actors: "local", "auto" or HOST:PORT
     test_hooks: bool = False  # accept the `_test_sleep` parameter (durability tests only)
 
     def __post_init__(self) -> None:
