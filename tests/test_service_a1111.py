@@ -45,6 +45,10 @@ def server(tmp_path_factory, tiny_model_dir):
     srv.stop()
 
 
+# painterly's watermark and visible label off, to compare pixels with the library's own result
+PLAIN = {"painterly_watermark": False, "painterly_visible_label": False}
+
+
 @pytest.fixture
 def api(server):
     return webuiapi.WebUIApi(host="127.0.0.1", port=server.port, username="painterly", password=TOKEN)
@@ -53,7 +57,7 @@ def api(server):
 def test_img2img_with_a_painterly_style_works_offline(api):
     photo = Image.open(io.BytesIO(png(64, 48, seed=7)))
     r = api.img2img(images=[photo], styles=["watercolor"], seed=11, denoising_strength=0.6,
-                    batch_size=2, width=512, height=512)
+                    batch_size=2, width=512, height=512, override_settings=PLAIN)
     assert len(r.images) == 2 and r.images[0].size == (64, 48)
     assert r.info["all_seeds"] == [11, 12] and r.info["seed"] == 11
     assert len(r.info["infotexts"]) == 2 and "Seed: 11" in r.info["infotexts"][0]
@@ -64,11 +68,11 @@ def test_img2img_with_a_painterly_style_works_offline(api):
 
 def test_txt2img_with_an_installed_model(api):
     r = api.txt2img(prompt="a red fox", seed=5, steps=2, cfg_scale=0, width=64, height=64,
-                    override_settings={"sd_model_checkpoint": "tiny"})
+                    override_settings={"sd_model_checkpoint": "tiny", **PLAIN})
     assert len(r.images) == 1 and r.images[0].size == (64, 64)
     assert r.info["all_seeds"] == [5] and r.info["sd_model_name"] == "tiny"
     again = api.txt2img(prompt="a red fox", seed=5, steps=2, cfg_scale=0, width=64, height=64,
-                        override_settings={"sd_model_checkpoint": "tiny"})
+                        override_settings={"sd_model_checkpoint": "tiny", **PLAIN})
     assert np.array_equal(np.asarray(r.images[0]), np.asarray(again.images[0]))  # same seed
     info = api.png_info(r.images[0])  # painterly's own metadata, as A1111 infotext
     assert "a red fox" in info.info and info.parameters == {}

@@ -68,7 +68,8 @@ def _error(r, status, type_=None):
 
 def test_stylize_job_matches_the_library(client):
     photo = png(48, 32, seed=1)
-    r = submit(client, {"task": "stylize", "style": "oil", "strength": 0.8, "seed": 1}, photo)
+    r = submit(client, {"task": "stylize", "style": "oil", "strength": 0.8, "seed": 1,
+                        "watermark": False, "visible_label": False}, photo)
     assert r.status_code == 202
     job = r.json()
     assert job["state"] == "queued" and r.headers["location"] == f"/v1/jobs/{job['id']}"
@@ -82,6 +83,30 @@ def test_stylize_job_matches_the_library(client):
     direct = to_uint8(painterly.stylize(painterly.load_image(photo), "oil", strength=0.8, seed=1))
     assert served.shape == direct.shape == (32, 48, 3)
     assert np.array_equal(served, direct)
+
+
+def test_results_carry_the_ai_label_watermark_and_visible_label(client):
+    from painterly.provenance.readback import inspect
+    from painterly.watermark import detect
+
+    photo = png(320, 240, seed=3)
+    plain = wait_for(client, submit(client, {"task": "stylize", "style": "oil", "seed": 2,
+                                             "visible_label": False}, photo).json()["id"])
+    job = wait_for(client, submit(client, {"task": "stylize", "style": "oil", "seed": 2},
+                                  photo).json()["id"])
+    assert job["state"] == plain["state"] == "succeeded"
+    assert job["info"]["watermark"]["embedded"] is True and "subject" in job["info"]
+    data = client.get(f"/v1/jobs/{job['id']}/result").content
+    report = inspect(data)
+    assert report["ai_label"]["Label"] == "1"
+    assert report["provenance"]["technique"] == "stylize"
+    img = painterly.load_image(data)
+    mark = detect(img)
+    assert mark.detected and mark.payload.hex() == job["info"]["watermark"]["payload"]
+    # the visible label (on by default in the service) changes the bottom-right corner only
+    unlabelled = painterly.load_image(client.get(f"/v1/jobs/{plain['id']}/result").content)
+    diff = np.abs(img - unlabelled).max(axis=2) > 0.2
+    assert diff[-40:, -160:].mean() > 0.05 and diff[:120, :120].mean() == 0
 
 
 def test_result_has_no_input_metadata_and_honours_format(client):

@@ -172,6 +172,18 @@ def install(app: FastAPI, service: Service) -> None:
 
         return get_style(req.styles[0]).name  # UnknownStyleError lists the valid names
 
+    def _trust(req) -> dict[str, bool]:
+        """painterly's trust steps, on by default; ``override_settings`` may turn them off:
+        ``{"painterly_watermark": false, "painterly_visible_label": false}``."""
+        out = {}
+        for key in ("watermark", "visible_label"):
+            value = req.override_settings.get(f"painterly_{key}")
+            if value is not None:
+                if not isinstance(value, bool):
+                    raise InputError(f"override_settings.painterly_{key} must be true or false")
+                out[key] = value
+        return out
+
     @r.post("/txt2img")
     async def txt2img(req: Txt2Img):
         _check_scripts(req)
@@ -181,7 +193,8 @@ def install(app: FastAPI, service: Service) -> None:
         jobs = []
         for s in seeds:
             p = {"task": "paint", "prompt": req.prompt, "guidance": req.cfg_scale,
-                 "width": req.width, "height": req.height, "seed": s, "model": model}
+                 "width": req.width, "height": req.height, "seed": s, "model": model,
+                 **_trust(req)}
             if req.negative_prompt:
                 p["negative"] = req.negative_prompt
             if req.steps is not None:
@@ -207,14 +220,14 @@ def install(app: FastAPI, service: Service) -> None:
             for i, s in enumerate(seeds):
                 jobs.append(({"task": "stylize", "style": style, "seed": s,
                               "strength": req.denoising_strength,
-                              "max_size": max(req.width, req.height)},
+                              "max_size": max(req.width, req.height), **_trust(req)},
                              {"image": [inits[i % len(inits)]]}))
         else:
             model = _model_name(req.override_settings.get("sd_model_checkpoint") or default_model())
             for i, s in enumerate(seeds):
                 p = {"task": "paint", "prompt": req.prompt, "guidance": req.cfg_scale,
                      "width": req.width, "height": req.height, "seed": s, "model": model,
-                     "strength": req.denoising_strength}
+                     "strength": req.denoising_strength, **_trust(req)}
                 if req.negative_prompt:
                     p["negative"] = req.negative_prompt
                 if req.steps is not None:

@@ -38,10 +38,9 @@ class RayPainter:
         os.chdir(tempfile.mkdtemp(prefix="painterly-actor-"))
         tasks.load_registries()
 
-    def run(self, task: str, params: dict, files: dict[str, list[bytes]]):
+    def run(self, job_id: str, task: str, params: dict, files: dict[str, list[bytes]]):
         """-> ("ok", data, media, ext, info) or ("error", type, message): bad input is an answer,
         not a crash (a crash raises, and the job is retried)."""
-        from painterly.io import encode_image
         from painterly.service import tasks
 
         with tempfile.TemporaryDirectory(prefix="painterly-job-") as d:
@@ -53,8 +52,8 @@ class RayPainter:
                     paths.setdefault(field, []).append(p)
             try:
                 image, info = tasks.run(task, params, paths, lambda fraction: True)
-                fmt, media, ext = tasks.media_for(params)
-                data = encode_image(image, fmt, metadata=tasks.metadata(task, params, info))
+                _fmt, media, ext = tasks.media_for(params)
+                data = tasks.encode_result(job_id, task, params, info, image, paths)
             except PainterlyError as e:
                 return ("error", type(e).__name__, str(e))
         info["width"], info["height"] = int(image.shape[1]), int(image.shape[0])
@@ -154,7 +153,7 @@ class RaySupervisor:
         except (InputError, OSError) as e:
             self.store.fail(job_id, owner, type(e).__name__, str(e), retry=False)
             return "failed"
-        ref = actor.run.remote(job["task"], params, files)
+        ref = actor.run.remote(job_id, job["task"], params, files)
         while True:
             ready, _ = ray.wait([ref], timeout=self.config.heartbeat_s)
             if ready:

@@ -7,6 +7,8 @@ are the CLI's and the Python API's (``style``, ``strength``, ``seed``, ``max_siz
 
 from __future__ import annotations
 
+import hashlib
+
 import importlib.util
 import time
 from collections.abc import Callable
@@ -27,7 +29,7 @@ FILES = {
     "paint": {"image": (1, False), "mask": (1, False)},
     "curate": {"image": (64, True)},
 }
-COMMON = {"task", "format", "seed"}
+COMMON = {"task", "format", "seed", "visible_label", "watermark"}  # the last two: trust steps
 OPTIONS = {
     "stylize": COMMON | {"style", "strength", "max_size", "prompt", "preserve_color", "style_scale",
                          "tile"},
@@ -131,6 +133,8 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
     if unknown:
         raise InputError(f"unknown field(s) for task {task!r}: {', '.join(unknown)}; "
                          f"accepted: {', '.join(sorted(OPTIONS[task]))}")
+    for key in ("visible_label", "watermark"):
+        _bool(p, key)
     for name, (most, required) in FILES[task].items():
         n = files.get(name, 0)
         if required and n == 0:
@@ -306,3 +310,40 @@ def metadata(task: str, params: dict, info: dict) -> dict[str, Any]:
     if "styles" in info:
         meta["styles"] = ",".join(f"{n}:{w}" for n, w in info["styles"])
     return meta
+
+
+def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.ndarray,
+                  images: dict[str, list[Path]]) -> bytes:
+    """The result file's bytes, after painterly's trust steps (:mod:`painterly.provenance`).
+
+    Painted results (stylize, paint) get the AI-content label and provenance in their metadata,
+    the invisible watermark (serial from the job id; ``"watermark": false`` skips it), the visible
+    label (on by default in the service; ``"visible_label": false`` skips it), the subject-drift
+    check for stylize, and C2PA Content Credentials when keys exist. A curated result is one of
+    the user's own pictures: it is re-encoded with provenance but no AI label. ``info`` receives
+    ``subject``, ``watermark`` and ``safety`` so that the job reports them.
+    """
+    from painterly.io import encode_image
+    from painterly.provenance.finish import FinishConfig, finish_artwork
+    from painterly.provenance.label import LabelConfig
+    from painterly.provenance.record import Provenance
+
+    fmt, _media, _ext = media_for(params)
+    meta = metadata(task, params, info)
+    if task == "curate":
+        meta["provenance"] = Provenance(technique="curate", aigc=None)
+        return encode_image(image, fmt, metadata=meta)
+    first = lambda field: (images.get(field) or [None])[0]  # noqa: E731
+    config = FinishConfig(
+        serial=int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:4], "big"),
+        watermark=params.get("watermark", True),
+        visible_label=LabelConfig() if params.get("visible_label", True) else None,
+        drift=task == "stylize",
+    )
+    image, meta = finish_artwork(image, params=meta, technique=task, config=config,
+                                 inputs={"photo": first("image"), "style": first("style_image"),
+                                         "mask": first("mask")})
+    extra = meta["provenance"].extra
+    info.update({k: extra[k] for k in ("subject", "watermark", "safety") if k in extra})
+    return encode_image(image, fmt, metadata=meta)
+

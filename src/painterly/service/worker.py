@@ -96,13 +96,12 @@ class Worker:
         self.job, self.lost, self._last_progress = job, False, 0.0
         params = json.loads(job["params"])
         try:
-            image, info = tasks.run(job["task"], params, self._inputs(job), self._progress)
+            inputs = self._inputs(job)
+            image, info = tasks.run(job["task"], params, inputs, self._progress)
             if self.lost:
                 return
-            from painterly.io import encode_image
-
             fmt, _media, ext = tasks.media_for(params)
-            data = encode_image(image, fmt, metadata=tasks.metadata(job["task"], params, info))
+            data = tasks.encode_result(job["id"], job["task"], params, info, image, inputs)
             final = self.config.results_dir / f"{job['id']}.{ext}"
             tmp = self.config.results_dir / f".{job['id']}.{os.getpid()}.tmp"
             with open(tmp, "wb") as f:
