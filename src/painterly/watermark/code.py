@@ -106,7 +106,7 @@ def decode(soft: np.ndarray, key: str) -> tuple[bool, bytes, float]:
     """Soft values -> (whether the keyed tag checks, the decoded payload, coded-bit agreement).
 
     Agreement is the share of coded bits whose sign matches the decoded codeword: ~1 for a clean
-    mark, 0.6-0.75 for noise (the Viterbi path always fits the input somewhat)."""
+    mark, about 0.72 for noise (the Viterbi path always fits the input somewhat)."""
     data = np.packbits(viterbi(soft)).tobytes()
     payload, tag = data[:PAYLOAD_BYTES], data[PAYLOAD_BYTES:]
     agreement = float(np.mean(np.sign(soft) == encode(payload, key)))

@@ -64,6 +64,7 @@ class Detection:
     detected: bool
     # The 6-byte payload (see make_payload) when detected, else None.
     payload: bytes | None
-    # Share of the coded bits that agree with the decoded codeword: ~1 for a clean mark,
-    # ~0.5-0.6 for an unmarked image. Detection itself rests on the keyed tag, not on this.
+    # Share of the coded bits that agree with the decoded codeword: ~1 for a clean mark, a
+    # median of 0.72 and at most 0.82 on 15,000 unmarked images (the Viterbi path always fits
+    # somewhat). Detection itself rests on the keyed tag, not on this.
     confidence: float
