@@ -108,6 +108,7 @@ class LiveEngine:
                 if i < self._cursor:
                     self._cursor -= 1
             viewer.slot.take()
+            self._cond.notify_all()  # idle painting threads end when no viewer is left
 
     def configure(self, viewer: Viewer, **changes) -> LiveSettings:
         """Change a viewer's settings; unknown keys and bad values raise :class:`InputError`."""
@@ -146,7 +147,6 @@ class LiveEngine:
     # -- painting threads ------------------------------------------------------------------------
     def _start_locked(self) -> None:
         self._stopping = False
-        self._threads = [t for t in self._threads if t.is_alive()]
         while len(self._threads) < self.config.workers:
             t = threading.Thread(target=self._work, name=f"painterly-live-{len(self._threads)}",
                                  daemon=True)
@@ -157,9 +157,8 @@ class LiveEngine:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        for t in self._threads:
+        for t in list(self._threads):
             t.join(timeout=5)
-        self._threads = []
 
     def _next_locked(self) -> Viewer | None:
         """Round robin: the first viewer after the cursor with a frame waiting and not busy."""
@@ -175,10 +174,11 @@ class LiveEngine:
         while True:
             with self._cond:
                 viewer = self._next_locked()
-                while viewer is None and not self._stopping:
+                while viewer is None and not self._stopping and self._viewers:
                     self._cond.wait()
                     viewer = self._next_locked()
-                if self._stopping:
+                if viewer is None:  # stopping, or the last viewer left: connect() starts anew
+                    self._threads.remove(threading.current_thread())
                     return
                 viewer.busy = True
                 job = viewer.slot.take()
