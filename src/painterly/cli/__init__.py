@@ -34,6 +34,7 @@ from painterly.cli import (  # noqa: E402,F401  # noqa: E402,F401
     listen_cmd,
     models_cmd,
     paint_cmd,
+    serve_cmd,
     styles_cmd,
     stylize_cmd,
     stylize_hq_cmd,

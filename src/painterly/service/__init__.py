@@ -1,0 +1,24 @@
+"""The HTTP service (extra ``painterly[serve]``): a durable jobs API and an AUTOMATIC1111-compatible API.
+
+    painterly serve [--host 127.0.0.1] [--port 7860] [--workers N] [--data DIR] [--token T]
+
+Layout, one responsibility per module:
+
+* :mod:`~painterly.service.config`: :class:`ServiceConfig` and the bind rule.
+* :mod:`~painterly.service.store`: the SQLite job queue (leases, heartbeats, attempts).
+* :mod:`~painterly.service.tasks`: what a job's parameters mean, checked at submission and run
+  in a worker (the one place that calls painterly's Python API).
+* :mod:`~painterly.service.worker`: a worker process (``python -m painterly.service.worker``).
+* :mod:`~painterly.service.supervisor`: starts, watches and replaces the worker processes.
+* :mod:`~painterly.service.security`, :mod:`~painterly.service.errors`: tokens, cross-site
+  refusal, body limits; typed JSON errors.
+* :mod:`~painterly.service.app` (``create_app(config)``): painterly's own routes;
+  :mod:`~painterly.service.a1111`: the AUTOMATIC1111-compatible routes.
+
+Only :mod:`config`, :mod:`store`, :mod:`tasks` and :mod:`worker` are imported by the workers:
+they need neither FastAPI nor uvicorn.
+"""
+
+from painterly.service.config import ServiceConfig, check_bind
+
+__all__ = ["ServiceConfig", "check_bind"]

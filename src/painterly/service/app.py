@@ -1,0 +1,216 @@
+"""The HTTP app: ``create_app(config) -> FastAPI`` with painterly's own routes.
+
+    POST   /v1/jobs                 multipart: image, style_image, params (JSON) -> 202 job
+    GET    /v1/jobs?state=&limit=   recent jobs
+    GET    /v1/jobs/{id}            state, progress, attempts, error, times
+    GET    /v1/jobs/{id}/result     the image (409 until it exists)
+    GET    /v1/jobs/{id}/events     server-sent events: progress, then the final state
+    DELETE /v1/jobs/{id}            cancel (idempotent)
+    GET    /v1/styles               the catalogue, each with a preview URL
+    GET    /health                  200 once jobs can be taken
+
+The AUTOMATIC1111 routes come from :mod:`painterly.service.a1111`. ``/`` and ``/static`` are
+left free for a web page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from painterly import __version__
+from painterly.errors import InputError, PainterlyError
+from painterly.service import errors
+from painterly.service.config import ServiceConfig
+from painterly.service.jobs import Service, view
+from painterly.service.security import Guard
+from painterly.service.store import FINAL, STATES, Store
+from painterly.service.supervisor import Supervisor, lock_data_dir
+
+log = logging.getLogger("painterly.service")
+FILE_FIELDS = ("image", "style_image", "mask")
+MAX_FILES = 66  # curate takes up to 64 images
+EVENTS_POLL_S = 0.1
+_IDEM_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PainterlyError)
+    async def _painterly(request: Request, exc: PainterlyError):
+        headers = getattr(exc, "headers", None) or None
+        return JSONResponse(errors.body(exc), status_code=errors.status_for(exc), headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        parts = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+        return JSONResponse(errors.error("InputError", "; ".join(parts) or "invalid request"),
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        kind = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
+        return JSONResponse(errors.error(kind, str(exc.detail)), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(errors.body(exc), status_code=500)
+
+
+def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
+    """The service's FastAPI app. Takes the data folder's lock now (one server per folder); the
+    workers start with the app and stop with it."""
+    lock = lock_data_dir(config)
+    store = Store(config.db_path, max_attempts=config.max_attempts)
+    recovered = store.recover()  # jobs a killed server left running run again
+    if recovered:
+        log.warning("%d job(s) left running by the previous run go back to the queue", recovered)
+    service = Service(config, store)
+    service.default_model = store.get_setting("sd_model_checkpoint", service.default_model)
+    supervisor = Supervisor(config, store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if start_workers:
+            supervisor.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(supervisor.stop)
+            store.close()
+            lock.close()
+
+    app = FastAPI(title="painterly", version=__version__, lifespan=lifespan,
+                  description="Offline AI painting over HTTP: a durable jobs API and an "
+                              "AUTOMATIC1111-compatible API.")
+    app.state.service = service
+    app.state.supervisor = supervisor
+    _install_error_handlers(app)
+
+    @app.get("/health", tags=["service"])
+    def health():
+        return {"status": "ok", "version": __version__, "workers": supervisor.alive(),
+                "jobs": store.counts()}
+
+    @app.post("/v1/jobs", status_code=202, tags=["jobs"])
+    async def submit_job(request: Request):
+        """Queue a job. multipart/form-data: file ``image`` (several for ``curate``), optional file
+        ``style_image`` (any painting as the style) or ``mask``, and ``params`` (JSON)."""
+        ctype = request.headers.get("content-type", "")
+        if not ctype.startswith("multipart/form-data"):
+            raise errors.ServiceError("send multipart/form-data with a file field 'image' and a "
+                                      "field 'params' holding JSON")
+        key = request.headers.get("idempotency-key")
+        if key is not None and not _IDEM_KEY.fullmatch(key):
+            raise InputError("Idempotency-Key must be 1 to 200 visible ASCII characters")
+        try:
+            form = await request.form(max_files=MAX_FILES, max_fields=20)
+        except StarletteHTTPException as e:  # malformed multipart
+            raise InputError(f"cannot read the form: {e.detail}") from None
+        files: dict[str, list[bytes]] = {}
+        params_text = "{}"
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                if name not in FILE_FIELDS:
+                    raise InputError(f"unknown file field {name!r}; file fields: {', '.join(FILE_FIELDS)}")
+                files.setdefault(name, []).append(await value.read())
+            elif name == "params":
+                params_text = value
+            else:
+                raise InputError(f"unknown form field {name!r}; fields: params, {', '.join(FILE_FIELDS)}")
+        try:
+            params = json.loads(params_text)
+        except ValueError as e:
+            raise InputError(f"params is not valid JSON ({e})") from None
+        row, created = await run_in_threadpool(service.submit, params, files, idem_key=key)
+        return JSONResponse(view(row), status_code=202,
+                            headers={"Location": f"/v1/jobs/{row['id']}"})
+
+    @app.get("/v1/jobs", tags=["jobs"])
+    def list_jobs(state: str | None = None, limit: int = Query(50, ge=1, le=500)):
+        if state is not None and state not in STATES:
+            raise InputError(f"state {state!r} is not one of {', '.join(STATES)}")
+        return {"jobs": [view(r) for r in store.list(state, limit)]}
+
+    @app.get("/v1/jobs/{job_id}", tags=["jobs"])
+    def get_job(job_id: str):
+        return view(service.job(job_id))
+
+    @app.delete("/v1/jobs/{job_id}", tags=["jobs"])
+    def cancel_job(job_id: str):
+        return view(service.cancel(job_id))
+
+    @app.get("/v1/jobs/{job_id}/result", tags=["jobs"])
+    def job_result(job_id: str):
+        row = service.job(job_id)
+        if row["state"] != "succeeded":
+            why = "is not finished" if row["state"] not in FINAL else f"{row['state']}: no result"
+            raise errors.NotFinished(f"job {job_id} {why} (state {row['state']})")
+        path = config.results_dir / row["result_name"]  # a name the worker chose, never a request's
+        if not path.is_file():
+            raise errors.NotFound(f"the result of job {job_id} is no longer kept")
+        return FileResponse(path, media_type=row["result_media"],
+                            headers={"Cache-Control": "private, max-age=3600"})
+
+    @app.get("/v1/jobs/{job_id}/events", tags=["jobs"])
+    async def job_events(job_id: str, request: Request):
+        """Server-sent events: ``progress`` while the job runs, then one event named after its
+        final state; each ``data`` is the job as ``GET /v1/jobs/{id}`` shows it."""
+        await asyncio.to_thread(service.job, job_id)
+
+        async def stream():
+            last = None
+            while True:
+                row = await asyncio.to_thread(store.get, job_id)
+                if row is None:
+                    return
+                now = view(row)
+                key = (now["state"], now["progress"], now["attempts"])
+                if key != last:
+                    last = key
+                    name = now["state"] if now["state"] in FINAL else "progress"
+                    yield f"event: {name}\ndata: {json.dumps(now)}\n\n"
+                    if now["state"] in FINAL:
+                        return
+                if await request.is_disconnected():
+                    return
+                await asyncio.sleep(EVENTS_POLL_S)
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    from painterly.service import previews
+
+    @app.get("/v1/styles", tags=["styles"])
+    def styles():
+        return {"styles": previews.catalogue()}
+
+    @app.get("/v1/styles/{name}/preview", tags=["styles"], response_class=Response)
+    def style_preview(name: str):
+        return Response(previews.preview_png(name, config.previews_dir), media_type="image/png",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+    from painterly.service.a1111 import install as install_a1111
+
+    install_a1111(app, service)
+    if config.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
+                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
+    app.add_middleware(Guard, config=config)  # added last: runs first, before CORS and routes
+    return app

@@ -1,0 +1,295 @@
+"""What a job's parameters mean: checked when the job is submitted, run inside a worker.
+
+This is the one module of the service that calls painterly's Python API (``stylize``,
+``load_image``, ``encode_image``, the style registry, generation and curation). The option names
+are the CLI's and the Python API's (``style``, ``strength``, ``seed``, ``max_size``, ``prompt``...).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from painterly.errors import InputError, MissingExtraError, ModelMissingError
+
+TASKS = ("stylize", "paint", "curate")
+FORMATS = {"png": ("PNG", "image/png", "png"), "jpeg": ("JPEG", "image/jpeg", "jpg"),
+           "jpg": ("JPEG", "image/jpeg", "jpg"), "webp": ("WEBP", "image/webp", "webp")}
+# file fields each task takes: (field, how many at most, required)
+FILES = {
+    "stylize": {"image": (1, True), "style_image": (1, False)},
+    "paint": {"image": (1, False), "mask": (1, False)},
+    "curate": {"image": (64, True)},
+}
+COMMON = {"task", "format", "seed"}
+OPTIONS = {
+    "stylize": COMMON | {"style", "strength", "max_size", "prompt", "preserve_color", "style_scale",
+                         "tile"},
+    "paint": COMMON | {"prompt", "model", "steps", "width", "height", "negative", "guidance",
+                       "strength", "style"},
+    "curate": COMMON | {"prompt", "keep", "model", "no_clip"},
+}
+TEST_SLEEP = "_test_sleep"  # seconds a job waits before its work; accepted only with test_hooks
+DEFAULT_MODEL = "sd-turbo"
+DEFAULT_CLIP = "clip-vit-b-32"
+MAX_SEED = 2**32 - 1
+MAX_SIDE = 12_000
+
+Progress = Callable[[float], bool]  # fraction done in [0, 1] -> False when the job was cancelled
+
+
+@dataclass(frozen=True)
+class Checked:
+    task: str
+    params: dict[str, Any]
+
+
+# --- checking, in the API process before anything is queued ----------------------------------
+
+def _number(params: dict, key: str, kind: type, lo: float, hi: float) -> None:
+    if key not in params:
+        return
+    v = params[key]
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+    if kind is int:
+        ok = ok and float(v).is_integer()
+    if not ok or not lo <= v <= hi:
+        what = "a whole number" if kind is int else "a number"
+        raise InputError(f"{key} must be {what} from {lo:g} to {hi:g}, got {v!r}")
+    params[key] = kind(v)
+
+
+def _text(params: dict, key: str, max_chars: int) -> None:
+    if key not in params:
+        return
+    v = params[key]
+    if not isinstance(v, str) or not v.strip():
+        raise InputError(f"{key} must be non-empty text")
+    if len(v) > max_chars:
+        raise InputError(f"{key} is {len(v)} characters; at most {max_chars} are accepted")
+
+
+def _bool(params: dict, key: str) -> None:
+    if key in params and not isinstance(params[key], bool):
+        raise InputError(f"{key} must be true or false, got {params[key]!r}")
+
+
+def _needs(module: str, extra: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise MissingExtraError(extra, module)
+
+
+def check_model(name: Any, kind: str = "diffusion") -> str:
+    """A registered model name whose files are on this machine (never a path from a request)."""
+    from painterly.models import get_model, is_available, list_models
+
+    if not isinstance(name, str):
+        raise InputError(f"model must be a registered model name, got {name!r}")
+    spec = get_model(name)  # UnknownModelError lists the registered names
+    if spec.kind != kind:
+        names = ", ".join(s.name for s in list_models(kind))
+        raise InputError(f"model {name!r} is a {spec.kind} model; {kind} models: {names}")
+    if not is_available(spec.name):
+        raise ModelMissingError(f"model {spec.name!r} is not installed on this server; install it "
+                                f"there with: painterly models pull {spec.name}")
+    return spec.name
+
+
+def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 2000,
+                 test_hooks: bool = False, default_model: str = DEFAULT_MODEL) -> Checked:
+    """Check and normalise a job's ``params`` (the JSON of ``POST /v1/jobs``) and its file counts.
+
+    Raises :class:`~painterly.errors.InputError` (and subclasses: unknown style or model with
+    the valid names) for anything the job could not run with.
+    """
+    from painterly.styles import check_strength, get_style
+
+    if not isinstance(params, dict):
+        raise InputError("params must be a JSON object, e.g. {\"task\": \"stylize\", \"style\": \"oil\"}")
+    p = dict(params)
+    task = p.setdefault("task", "stylize")
+    if task not in TASKS:
+        raise InputError(f"task {task!r} is not known; tasks: {', '.join(TASKS)}")
+    allowed = OPTIONS[task] | ({TEST_SLEEP} if test_hooks else set())
+    unknown = sorted(set(p) - allowed)
+    if unknown:
+        raise InputError(f"unknown field(s) for task {task!r}: {', '.join(unknown)}; "
+                         f"accepted: {', '.join(sorted(OPTIONS[task]))}")
+    for name, (most, required) in FILES[task].items():
+        n = files.get(name, 0)
+        if required and n == 0:
+            raise InputError(f"task {task!r} needs the file field {name!r} (or {name}_job: the "
+                             "id of an earlier job whose result to use)")
+        if n > most:
+            raise InputError(f"task {task!r} takes at most {most} {name!r} file(s), got {n}")
+    extra = sorted(set(files) - set(FILES[task]))
+    if extra:
+        raise InputError(f"task {task!r} takes no file field(s) {', '.join(extra)}; it takes: "
+                         f"{', '.join(FILES[task])}")
+    fmt = p.setdefault("format", "png")
+    if not isinstance(fmt, str) or fmt.lower() not in FORMATS:
+        raise InputError(f"format {fmt!r}: accepted are png, jpeg, webp")
+    p["format"] = fmt.lower()
+    _number(p, "seed", int, 0, MAX_SEED)
+    p.setdefault("seed", 0)
+    _number(p, TEST_SLEEP, float, 0, 600)
+    _text(p, "prompt", max_prompt_chars)
+    _text(p, "negative", max_prompt_chars)
+
+    if task == "stylize":
+        if "strength" in p:
+            _number(p, "strength", float, 0, 1)
+            check_strength(p["strength"])
+        _number(p, "max_size", int, 1, MAX_SIDE)
+        _number(p, "style_scale", float, 0.1, 10)
+        _number(p, "tile", int, 0, MAX_SIDE)
+        _bool(p, "preserve_color")
+        chosen = [k for k in ("style", "prompt") if k in p] + (["style_image"] if files.get("style_image") else [])
+        if len(chosen) > 1:
+            raise InputError(f"give one of style, prompt and style_image, not {' and '.join(chosen)}")
+        if "prompt" in p:
+            _needs("torch", "text")
+        elif not files.get("style_image"):
+            style = p.setdefault("style", "cartoon")
+            if not isinstance(style, str):
+                raise InputError(f"style must be a style name (GET /v1/styles), got {style!r}")
+            spec = get_style(style)  # UnknownStyleError lists every valid name
+            p["style"] = spec.name
+            neural_only = sorted({"preserve_color", "style_scale", "tile"} & set(p))
+            if neural_only and spec.family == "filter":
+                raise InputError(f"style {spec.name!r} is a filter; {', '.join(neural_only)} "
+                                 "apply to neural styles only")
+    elif task == "paint":
+        if "prompt" not in p:
+            raise InputError("task 'paint' needs a prompt: what to paint")
+        _needs("diffusers", "diffusion")
+        _number(p, "steps", int, 1, 200)
+        _number(p, "width", int, 64, 2048)
+        _number(p, "height", int, 64, 2048)
+        _number(p, "guidance", float, 0, 30)
+        if "strength" in p:
+            if not files.get("image"):
+                raise InputError("strength applies to image to image: send an image too")
+            _number(p, "strength", float, 0, 1)
+        if files.get("mask") and not files.get("image"):
+            raise InputError("a mask needs the image it applies to")
+        if "style" in p:  # a painterly style over the painted picture
+            if not isinstance(p["style"], str):
+                raise InputError(f"style must be a style name (GET /v1/styles), got {p['style']!r}")
+            p["style"] = get_style(p["style"]).name
+        p["model"] = check_model(p.get("model", default_model))
+    else:  # curate
+        _number(p, "keep", int, 1, 64)
+        _bool(p, "no_clip")
+        if "model" in p and not p.get("no_clip"):
+            p["model"] = check_model(p["model"], kind="clip")
+    return Checked(task, p)
+
+
+# --- running, in a worker process -----------------------------------------------------------
+
+def media_for(params: dict) -> tuple[str, str, str]:
+    """(Pillow format, media type, file extension) of a job's result."""
+    return FORMATS[params.get("format", "png")]
+
+
+def _sleep(seconds: float, progress: Progress) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if progress(0.0) is False:
+            raise _cancelled()
+        time.sleep(min(0.05, max(0.0, end - time.monotonic())))
+
+
+def _cancelled():
+    from painterly.errors import CancelledError
+
+    return CancelledError("the job was cancelled")
+
+
+def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progress,
+        *, limits=None) -> tuple[np.ndarray, dict[str, Any]]:
+    """Run one job; returns the image and the information to record with it.
+
+    ``images`` maps each file field to the files to read (uploads or earlier results, resolved
+    by the worker from the data folder). ``progress(fraction)`` returns False once cancelled.
+    """
+    import painterly
+    from painterly.io import DEFAULT_LIMITS
+
+    limits = limits or DEFAULT_LIMITS
+    if params.get(TEST_SLEEP):
+        _sleep(float(params[TEST_SLEEP]), progress)
+    load = lambda path, **kw: painterly.load_image(path, limits=limits, **kw)  # noqa: E731
+    seed = int(params.get("seed", 0))
+    info: dict[str, Any] = {"task": task, "seed": seed}
+
+    if task == "stylize":
+        img = load(images["image"][0], max_size=params.get("max_size"))
+        strength = float(params.get("strength", 1.0))
+        neural = {k: params[k] for k in ("preserve_color", "style_scale", "tile") if k in params}
+        if params.get("prompt"):
+            from painterly.text import stylize_from_prompt
+            from painterly.text.blend import plan_blend
+
+            out, matches = stylize_from_prompt(
+                img, params["prompt"], strength=strength, seed=seed,
+                progress=lambda done, total: progress(done / max(total, 1)))
+            info["styles"] = [[n, round(w, 4)] for n, w in plan_blend(matches).parts]
+        elif images.get("style_image"):
+            painting = load(images["style_image"][0])
+            out = painterly.stylize(img, painting, strength=strength, seed=seed, **neural)
+            info["style"] = "style_image"
+        else:
+            # the name was checked against the registry at submission; the worker's working
+            # folder is empty, so a name can never be taken for a file
+            out = painterly.stylize(img, params["style"], strength=strength, seed=seed, **neural)
+            info["style"] = params["style"]
+        info["strength"] = strength
+        return out, info
+
+    if task == "paint":
+        from painterly.generation import generate
+
+        size = None
+        if "width" in params or "height" in params:
+            size = (int(params.get("width", 512)), int(params.get("height", 512)))
+        init = load(images["image"][0]) if images.get("image") else None
+        mask = load(images["mask"][0]) if images.get("mask") else None
+        out = generate(params["prompt"], model=params["model"], steps=params.get("steps"),
+                       seed=seed, size=size, negative=params.get("negative"),
+                       guidance=params.get("guidance"), init=init,
+                       strength=params.get("strength") if init is not None else None, mask=mask,
+                       progress=lambda done, total: progress(done / max(total, 1)))
+        if params.get("style"):
+            out = painterly.stylize(out, params["style"], seed=seed)
+            info["style"] = params["style"]
+        info.update(model=params["model"], prompt=params["prompt"])
+        return out, info
+
+    from painterly.curation.rank import curate  # task == "curate"
+
+    pics = [load(p, max_size=1024) for p in images["image"]]
+    model = None if params.get("no_clip") else params.get("model", DEFAULT_CLIP)
+    result = curate(pics, params.get("prompt"), keep=int(params.get("keep", 1)), model=model)
+    info["ranking"] = [{"index": r.index, "score": round(float(r.score), 5),
+                        "clip": None if r.clip is None else round(float(r.clip), 5),
+                        "quality": round(float(r.quality.total), 5)} for r in result.ranked]
+    info["signal"], info["note"] = result.signal, result.note
+    progress(1.0)
+    return pics[result.kept[0].index], info
+
+
+def metadata(task: str, params: dict, info: dict) -> dict[str, Any]:
+    """painterly's own metadata for the result file (nothing of the inputs' metadata)."""
+    keep = ("task", "style", "strength", "seed", "prompt", "model", "steps")
+    meta = {k: params[k] for k in keep if k in params}
+    if "styles" in info:
+        meta["styles"] = ",".join(f"{n}:{w}" for n, w in info["styles"])
+    return meta

@@ -1,0 +1,159 @@
+"""A worker process: claims jobs from the queue, runs them, publishes results exactly once.
+
+Run by the supervisor as ``python -m painterly.service.worker --owner ID --config JSON``. Models
+stay loaded between jobs (painterly's own caches live in this process). A background thread renews
+the job's lease every ``heartbeat_s``; if the process dies, the lease runs out and another worker
+takes the job. SIGTERM gives the running job back to the queue and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from painterly.errors import CancelledError, InputError, PainterlyError
+from painterly.service import tasks
+from painterly.service.config import ServiceConfig
+from painterly.service.store import Store, valid_id
+
+PROGRESS_EVERY_S = 0.2  # progress is written at most this often (each write is a SQLite commit)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the server dies (even by SIGKILL), so no orphan
+    keeps working on a job the restarted server will hand to a new worker."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent-pid check in the loop covers it
+        pass
+
+
+class Worker:
+    def __init__(self, config: ServiceConfig, owner: str):
+        self.config = config
+        self.owner = owner
+        self.store = Store(config.db_path, max_attempts=config.max_attempts)
+        self.parent = os.getppid()
+        self.job: dict | None = None  # the job being run
+        self.lost = False  # the job was cancelled or its lease taken: stop, publish nothing
+        self.stopping = threading.Event()
+        self._wake = threading.Event()
+        self._last_progress = 0.0
+
+    # --- lease keeping, on its own thread --------------------------------------------------
+    def _beat(self) -> None:
+        while True:
+            self._wake.wait(self.config.heartbeat_s)
+            self._wake.clear()
+            job = self.job
+            if self.stopping.is_set():
+                if job is not None:
+                    self.store.release(job["id"], self.owner)
+                os._exit(0)
+            if job is not None and not self.store.heartbeat(job["id"], self.owner, self.config.lease_s):
+                self.lost = True
+
+    def _progress(self, fraction: float) -> bool:
+        job = self.job
+        if job is None or self.lost:
+            return False
+        now = time.monotonic()
+        if now - self._last_progress >= PROGRESS_EVERY_S or fraction >= 1.0:
+            self._last_progress = now
+            if not self.store.heartbeat(job["id"], self.owner, self.config.lease_s, fraction):
+                self.lost = True
+        return not self.lost
+
+    # --- one job -------------------------------------------------------------------------------
+    def _inputs(self, job: dict) -> dict[str, list[Path]]:
+        """Files a job reads: its own uploads, or earlier jobs' results, all inside the data folder."""
+        out: dict[str, list[Path]] = {}
+        for entry in json.loads(job["inputs"]):
+            if "file" in entry:
+                path = self.config.inputs_dir / job["id"] / entry["file"]
+            else:
+                ref = self.store.get(entry["job"]) if valid_id(entry["job"]) else None
+                if ref is None or ref["state"] != "succeeded" or not ref["result_name"]:
+                    raise InputError(f"job {entry['job']} has no result (it failed, or its result "
+                                     "is no longer kept)")
+                path = self.config.results_dir / ref["result_name"]
+            out.setdefault(entry["field"], []).append(path)
+        return out
+
+    def run_job(self, job: dict) -> None:
+        self.job, self.lost, self._last_progress = job, False, 0.0
+        params = json.loads(job["params"])
+        try:
+            image, info = tasks.run(job["task"], params, self._inputs(job), self._progress)
+            if self.lost:
+                return
+            from painterly.io import encode_image
+
+            fmt, _media, ext = tasks.media_for(params)
+            data = encode_image(image, fmt, metadata=tasks.metadata(job["task"], params, info))
+            final = self.config.results_dir / f"{job['id']}.{ext}"
+            tmp = self.config.results_dir / f".{job['id']}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            info["width"], info["height"] = int(image.shape[1]), int(image.shape[0])
+            if self.store.finish(job["id"], self.owner, tmp, final, _media, info):
+                self._drop_inputs(job["id"])
+        except CancelledError:
+            pass  # cancelled through the API: the job is already 'cancelled'
+        except PainterlyError as e:  # bad input or a missing model: the same on every attempt
+            self.store.fail(job["id"], self.owner, type(e).__name__, str(e), retry=False)
+            self._drop_inputs(job["id"])
+        except Exception as e:  # a crash inside a model: try again (up to max_attempts)
+            print(f"painterly worker {self.owner}: job {job['id']}: {type(e).__name__}: {e}",
+                  file=sys.stderr, flush=True)
+            self.store.fail(job["id"], self.owner, "InternalError",
+                            f"the job crashed ({type(e).__name__}: {e})", retry=True)
+        finally:
+            self.job = None
+
+    def _drop_inputs(self, job_id: str) -> None:
+        row = self.store.get(job_id)
+        if row is not None and row["state"] in ("succeeded", "failed", "cancelled"):
+            shutil.rmtree(self.config.inputs_dir / job_id, ignore_errors=True)
+
+    # --- the loop ---------------------------------------------------------------------------------
+    def serve(self) -> None:
+        self.config.results_dir.mkdir(parents=True, exist_ok=True)
+        signal.signal(signal.SIGTERM, lambda *_: (self.stopping.set(), self._wake.set()))
+        threading.Thread(target=self._beat, name="painterly-heartbeat", daemon=True).start()
+        import painterly
+
+        painterly.list_styles()  # load the registry once, before the first job
+        while not self.stopping.is_set():
+            if os.getppid() != self.parent:  # the server is gone
+                return
+            job = self.store.claim(self.owner, self.config.lease_s)
+            if job is None:
+                self.stopping.wait(self.config.poll_s)
+                continue
+            self.run_job(job)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m painterly.service.worker")
+    ap.add_argument("--owner", required=True, help="lease owner id given by the supervisor")
+    ap.add_argument("--config", required=True, help="ServiceConfig as JSON")
+    args = ap.parse_args(argv)
+    _die_with_parent()
+    Worker(ServiceConfig.from_json(args.config), args.owner).serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
