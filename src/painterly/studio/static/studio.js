@@ -31,7 +31,7 @@ function clearError(where) {
 }
 // Which control an API error belongs to, from its type and the field its message names.
 function fieldOf(err) {
-  const msg = (err && err.message) || "";
+  const msg = (err && (err.raw || err.message)) || "";
   if (/style_image/.test(msg)) return "style_image";
   if (err.type === "UnknownStyleError" || /\bstyle\b/.test(msg) && !/\bimage\b/.test(msg)) return "style";
   if (/\bprompt\b|MissingExtraError/.test(msg + err.type)) return studio.mode() === "prompt" ? "prompt" : "paint";
@@ -39,8 +39,15 @@ function fieldOf(err) {
   if (/strength|seed|max_size|preserve_color/.test(msg)) return "params";
   return "paint";
 }
+// The API names form fields (image, style_image); people know them as their photo and painting.
+function humanise(text) {
+  return String(text || "").trim()
+    .replace(/^style_image:\s*/i, "The painting you chose as the style: ")
+    .replace(/^image:\s*/i, "Your photo: ")
+    .replace(/^params:\s*/i, "");
+}
 function sentence(text) {
-  text = String(text || "").trim();
+  text = humanise(text);
   if (!text) return "Something went wrong.";
   text = text[0].toUpperCase() + text.slice(1);
   return /[.!?]$/.test(text) ? text : text + ".";
@@ -57,7 +64,7 @@ async function api(path, options = {}) {
   try { body = await r.json(); } catch (e) { /* not JSON */ }
   if (!r.ok) {
     const err = body && body.error;
-    if (err && err.message) throw { type: err.type || "Error", message: sentence(err.message) };
+    if (err && err.message) throw { type: err.type || "Error", raw: err.message, message: sentence(err.message) };
     const plain = { 401: "This server needs its access token.", 403: "The server refused this request.",
       404: "The server does not know this address.", 413: "The upload is too large for this server.",
       429: "The server is busy with other paintings; try again in a moment." };
@@ -278,7 +285,7 @@ function follow(job, context) {
       setProgress(null);
       const j = JSON.parse(e.data);
       const err = j.error || { type: "Cancelled", message: "The painting was cancelled." };
-      showError(fieldOf(err), sentence(err.message));
+      showError(fieldOf(err), sentence(err.message));  // fieldOf reads the API's own wording
       loadHistory();
     });
   }
@@ -460,6 +467,13 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#mic").addEventListener("click", toggleMic);
   $("#strength").addEventListener("input", (e) => { $("#strength-out").textContent = Number(e.target.value).toFixed(2); });
   $("#slider").addEventListener("input", (e) => setSplit(e.target.value));
+  const compare = $("#compare");
+  const drag = (e) => {
+    const box = compare.getBoundingClientRect();
+    setSplit(Math.round(Math.max(0, Math.min(1, (e.clientX - box.left) / box.width)) * 100));
+  };
+  compare.addEventListener("pointerdown", (e) => { compare.setPointerCapture(e.pointerId); drag(e); $("#slider").focus(); });
+  compare.addEventListener("pointermove", (e) => { if (e.buttons) drag(e); });
   $("#paint").addEventListener("click", paint);
   loadStyles();
   loadHistory();

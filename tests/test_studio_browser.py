@@ -1,0 +1,196 @@
+"""The studio page in a real browser: headless Chromium (Debian's `chromium`) driven by
+Playwright against `painterly serve` in a child process. Skipped only when Chromium or the
+playwright package is missing; CI installs both (.ci/run).
+
+Screenshots of each state go to $PAINTERLY_SCREENSHOTS when set (else a temporary folder).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    pytest.skip("Chromium is not installed (Debian package 'chromium')", allow_module_level=True)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _service import Server  # noqa: E402
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+W, H = 150, 100  # the photo: small, so every painting takes a fraction of a second
+TIMEOUT = 60_000  # ms; the machine may be busy
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("studio-data"), workers=1).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(server.url + "/")
+    pg.wait_for_selector('[data-testid="style-option"]', timeout=TIMEOUT)
+    yield pg
+    ctx.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("PAINTERLY_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory, chelsea) -> Path:
+    import cv2
+
+    img = cv2.resize(chelsea, (W, H), interpolation=cv2.INTER_AREA)
+    path = tmp_path_factory.mktemp("in") / "cat.png"
+    Image.fromarray(np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def _paint_with(page, photo: Path, style: str, search: str):
+    page.set_input_files('[data-testid="photo-input"]', str(photo))
+    page.fill('[data-testid="style-search"]', search)
+    option = page.locator(f'[data-testid="style-option"][data-style="{style}"]')
+    sync_api.expect(option).to_be_visible()
+    # the search hides styles that do not match
+    assert page.locator('[data-testid="style-option"]:visible').count() < \
+        page.locator('[data-testid="style-option"]').count()
+    option.click()
+    sync_api.expect(option).to_have_attribute("aria-pressed", "true")
+    page.click('[data-testid="paint-button"]')
+    page.wait_for_function(
+        "document.querySelector('[data-testid=result-image]').naturalWidth > 0", timeout=TIMEOUT)
+
+
+def test_paint_a_photo_through_the_gallery(page, photo, shots):
+    page.screenshot(path=str(shots / "1-start.png"), full_page=True)
+    _paint_with(page, photo, "pencil", "pencil")
+    size = page.evaluate("(() => { const i = document.querySelector('[data-testid=result-image]');"
+                         " return [i.naturalWidth, i.naturalHeight]; })()")
+    assert size == [W, H]  # the painting is at the photo's size
+    progress = page.locator('[data-testid="progress"]')
+    assert progress.get_attribute("value") == "1"
+    meta = page.locator('[data-testid="metadata"]').inner_text()
+    assert "pencil" in meta and f"{W} × {H}" in meta
+    href = page.locator('[data-testid="download"]').get_attribute("href")
+    assert href.startswith("/v1/jobs/") and href.endswith("/result")
+    # the result differs from the photo: it was painted
+    got = page.evaluate("""(async () => {
+        const r = await fetch(document.querySelector('[data-testid=download]').href);
+        return Array.from(new Uint8Array(await r.arrayBuffer()).slice(0, 8)); })()""")
+    assert bytes(got[:4]) == b"\x89PNG"
+
+    # the before/after slider moves the split, by keyboard too
+    slider = page.locator('[data-testid="compare-slider"]')
+    split = lambda: page.evaluate(  # noqa: E731
+        "getComputedStyle(document.querySelector('#compare')).getPropertyValue('--split').trim()")
+    assert split() == "50%"
+    slider.focus()
+    page.keyboard.press("Home")
+    assert split() == "0%"
+    page.screenshot(path=str(shots / "2-result-after.png"), full_page=True)
+    box = slider.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
+    assert split() in {"74%", "75%", "76%"}
+    page.screenshot(path=str(shots / "3-result-slider.png"), full_page=True)
+
+
+def test_history_survives_a_reload(page, photo, server):
+    _paint_with(page, photo, "starry-swirls", "starry")
+    page.reload()
+    item = page.locator('[data-testid="history"] li.state-succeeded').first
+    sync_api.expect(item).to_be_visible(timeout=TIMEOUT)
+    assert page.locator('[data-testid="history"] li').count() >= 1
+    item.locator("button").click()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=result-image]').naturalWidth > 0", timeout=TIMEOUT)
+    assert not page.locator("#result-actions").is_hidden()
+
+
+def test_bad_photo_shows_a_sentence_next_to_it(page, shots):
+    page.set_input_files('[data-testid="photo-input"]',
+                         files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"not a picture"}])
+    err = page.locator('[data-testid="error"][data-for="photo"]')
+    sync_api.expect(err).to_be_visible()
+    text = err.inner_text()
+    assert "notes.png" in text and "PNG, JPEG" in text and text.endswith(".")
+    assert page.locator('[data-testid="paint-button"]').is_disabled()
+    page.screenshot(path=str(shots / "4-bad-photo.png"), full_page=True)
+
+
+def test_api_error_appears_next_to_its_cause(page, photo):
+    """A painting-as-style file the server refuses: its 4xx message shows beside that input."""
+    page.set_input_files('[data-testid="photo-input"]', str(photo))
+    page.check('input[name="mode"][value="painting"]')
+    page.set_input_files('[data-testid="style-image-input"]',
+                         files=[{"name": "painting.png", "mimeType": "image/png", "buffer": b"GIF89a-broken"}])
+    page.click('[data-testid="paint-button"]')
+    err = page.locator('[data-testid="error"][data-for="style_image"]')
+    sync_api.expect(err).to_be_visible(timeout=TIMEOUT)
+    text = err.inner_text()
+    assert "painting you chose as the style" in text and "not a recognised image" in text
+    assert not any(code in text for code in ("415", "422", "400"))
+    assert page.locator('[data-testid="error"][data-for="photo"]').is_hidden()
+
+
+def test_phone_sized_screen(browser, server, shots):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    pg = ctx.new_page()
+    pg.goto(server.url + "/")
+    pg.wait_for_selector('[data-testid="style-option"]', timeout=TIMEOUT)
+    # nothing wider than the screen: no sideways scrolling
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+    assert pg.locator('[data-testid="paint-button"]').bounding_box()["width"] < 390
+    pg.screenshot(path=str(shots / "5-phone.png"), full_page=False)
+    ctx.close()
+
+
+def test_live_paints_the_fake_camera(page, shots):
+    page.click('[data-testid="tab-live"]')
+    page.select_option('[data-testid="live-style"]', "pencil")
+    page.click('[data-testid="live-button"]')
+    page.wait_for_function(
+        "Number(document.querySelector('[data-testid=live-output]').dataset.frames || 0) >= 8",
+        timeout=TIMEOUT)
+    fps = float(page.locator('[data-testid="live-fps"]').inner_text())
+    latency = float(page.locator('[data-testid="live-latency"]').inner_text())
+    assert fps > 0 and latency > 0
+    # the painted frame is not blank: the canvas holds an image with variation
+    spread = page.evaluate("""(() => { const c = document.querySelector('[data-testid=live-output]');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let lo = 255, hi = 0; for (let i = 0; i < d.length; i += 4) { lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); }
+        return [c.width, c.height, hi - lo]; })()""")
+    assert spread[:2] == [384, 288] and spread[2] > 30
+    page.screenshot(path=str(shots / "6-live.png"), full_page=True)
+    page.click('[data-testid="live-button"]')
+    assert page.locator('[data-testid="error"][data-for="live"]').is_hidden()
