@@ -47,7 +47,7 @@ from painterly.video.synthetic import CameraPath, camera_clip
 
 PHOTO = Path(__file__).resolve().parents[1].parent / "shared" / "testdata" / "photos" / "tubingen.jpg"
 STYLES = (("starry-swirls", "neural", 15), ("pencil", "fast filter", 25))
-APP = "painterly.studio.bench_app:app"
+APP = "_live_app:app"  # benchmarks/_live_app.py
 
 
 def clip(photo: Path | None):
@@ -169,7 +169,8 @@ def free_port() -> int:
 
 
 def serve(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", APP, "--host", "127.0.0.1",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", APP, "--app-dir", str(Path(__file__).parent),
+                             "--host", "127.0.0.1",
                              "--port", str(port), "--log-level", "warning"], env=os.environ.copy())
     for _ in range(200):
         try:

@@ -40,9 +40,22 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def camera_clip_file(tmp_path_factory, chelsea) -> Path:
+    """A clip for Chromium's fake camera: the sample photo filmed by a moving virtual camera."""
+    from painterly.io import resize_max
+    from painterly.video.synthetic import CameraPath, camera_clip, write_y4m
+
+    frames, _ = camera_clip(resize_max(chelsea, 480), CameraPath(frames=20, size=(288, 384)))
+    path = tmp_path_factory.mktemp("camera") / "clip.y4m"
+    write_y4m(frames, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(camera_clip_file):
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=[*ARGS, f"--use-file-for-fake-video-capture={camera_clip_file}"])
         yield b
         b.close()
 
@@ -176,6 +189,7 @@ def test_phone_sized_screen(browser, server, shots):
 
 
 def test_live_paints_the_fake_camera(page, shots):
+    """The fake camera plays a clip of the cat (a file made here); painted frames come back."""
     page.click('[data-testid="tab-live"]')
     page.select_option('[data-testid="live-style"]', "pencil")
     page.click('[data-testid="live-button"]')

@@ -97,3 +97,18 @@ def test_shape_mismatch_and_bad_alpha_raise(photo):
         Stabilizer()(np.zeros((8, 8, 3), np.float32), np.zeros((8, 9, 3), np.float32))
     with pytest.raises(ValueError, match="two frames"):
         warping_error([np.zeros((8, 8, 3), np.float32)])
+
+
+def test_y4m_clip_for_the_fake_camera(tmp_path, photo):
+    from painterly.video.synthetic import write_y4m
+
+    frames, _ = camera_clip(photo, SMALL)
+    path = tmp_path / "clip.y4m"
+    write_y4m(frames, path)
+    data = path.read_bytes()
+    header, _, rest = data.partition(b"\n")
+    assert header.startswith(b"YUV4MPEG2 W128 H96 F30:1")
+    assert rest.count(b"FRAME\n") == len(frames)
+    assert len(rest) == len(frames) * (len(b"FRAME\n") + 128 * 96 * 3 // 2)
+    with pytest.raises(ValueError, match="even"):
+        write_y4m([np.zeros((5, 4, 3), np.float32)], tmp_path / "odd.y4m")

@@ -73,3 +73,17 @@ def camera_clip(photo: np.ndarray, path: CameraPath = CameraPath()):
         inside = (q[..., 0] >= 0) & (q[..., 0] <= w - 1) & (q[..., 1] >= 0) & (q[..., 1] <= h - 1)
         flows.append((np.ascontiguousarray(flow), inside.astype(np.float32)))
     return frames, flows
+
+
+def write_y4m(frames, path, fps: int = 30) -> None:
+    """Write contract frames as a YUV4MPEG2 (4:2:0) file: what Chromium's fake camera plays
+    (``--use-file-for-fake-video-capture=clip.y4m``). Even width and height required."""
+    h, w = frames[0].shape[:2]
+    if h % 2 or w % 2:
+        raise ValueError(f"Y4M 4:2:0 needs an even width and height, got {w}x{h}")
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            rgb = np.clip(frame * 255.0 + 0.5, 0, 255).astype(np.uint8)
+            f.write(b"FRAME\n")
+            f.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).tobytes())

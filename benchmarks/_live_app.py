@@ -1,4 +1,4 @@
-"""A FastAPI app with only the studio installed (``uvicorn painterly.studio.bench_app:app``):
+"""A FastAPI app with only the studio installed (``uvicorn --app-dir benchmarks _live_app:app``):
 what ``benchmarks/bench_live.py`` serves, so that the live path is measured on its own."""
 
 from fastapi import FastAPI
