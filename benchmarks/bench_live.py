@@ -229,7 +229,7 @@ def main() -> None:
                       + (f" errors: {r['errors']}" if r["errors"] else ""))
         # fairness: two viewers at once share the painter evenly
         for style, kind, _ in STYLES[1:]:
-            async def two():
+            async def two(style=style):
                 return await asyncio.gather(*(play(port, jpegs, style, args.seconds, "camera")
                                               for _ in range(2)))
             for i, r in enumerate(asyncio.run(two())):

@@ -7,7 +7,6 @@ Screenshots of each state go to $PAINTERLY_SCREENSHOTS when set (else a temporar
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import sys

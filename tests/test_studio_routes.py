@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from painterly.io import encode_image, load_image, resize_max  # noqa: E402
-from painterly.live.protocol import pack_frame, unpack_painted  # noqa: E402
-from painterly.service.app import create_app  # noqa: E402
-from painterly.service.config import ServiceConfig  # noqa: E402
-from painterly.studio import STATIC  # noqa: E402
+from painterly.io import encode_image, load_image, resize_max
+from painterly.live.protocol import pack_frame, unpack_painted
+from painterly.service.app import create_app
+from painterly.service.config import ServiceConfig
+from painterly.studio import STATIC
 
 TEST_IDS = ("photo-input", "style-option", "paint-button", "result-image", "progress", "error")
 

@@ -48,7 +48,7 @@ def test_stabiliser_halves_flicker_of_a_flickering_painter(photo):
     assert after < 0.5 * before
     for s, p in zip(steady, painted):
         assert s.shape == p.shape and s.dtype == np.float32 and s.flags.c_contiguous
-        assert 0.0 <= s.min() and s.max() <= 1.0
+        assert s.min() >= 0.0 and s.max() <= 1.0
     # it follows the video: the last output is near the last painting, not the first
     assert np.abs(steady[-1] - painted[-1]).mean() < np.abs(steady[-1] - painted[0]).mean()
 

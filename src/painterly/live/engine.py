@@ -46,7 +46,8 @@ class LiveConfig:
     # Refuse more viewers than this: each one shares the same painting threads.
     max_viewers: int = 8
     # Limits for an incoming frame, checked from its header before it is decoded.
-    limits: Limits = Limits(max_pixels=4_000_000, max_side=4096, max_bytes=4 * 1024 * 1024)
+    limits: Limits = field(default_factory=lambda: Limits(max_pixels=4_000_000, max_side=4096,
+                                                          max_bytes=4 * 1024 * 1024))
     stabilizer: StabilizerConfig = field(default_factory=StabilizerConfig)
 
 
