@@ -167,7 +167,7 @@ async function loadStyles() {
       img.alt = "";
       img.src = s.preview;
       const label = document.createElement("span");
-      label.textContent = s.name.replace(/-/g, " ");
+      label.textContent = s.name;  // the name people type on the command line too
       b.append(img, label);
       b.addEventListener("click", () => chooseStyle(s.name));
       grid.append(b);
