@@ -207,3 +207,22 @@ def test_live_paints_the_fake_camera(page, shots):
     page.screenshot(path=str(shots / "6-live.png"), full_page=True)
     page.click('[data-testid="live-button"]')
     assert page.locator('[data-testid="error"][data-for="live"]').is_hidden()
+
+
+def test_microphone_recording_reaches_the_recogniser(page):
+    """Chromium's fake microphone plays a beep: the page records it as WAV and the server's
+    recogniser must accept the file (no words is fine; a refused file is not)."""
+    pytest.importorskip("pocketsphinx")
+    page.check('input[name="mode"][value="prompt"]')
+    page.click('[data-testid="mic-button"]')
+    sync_api.expect(page.locator('[data-testid="mic-button"]')).to_have_attribute("aria-pressed", "true")
+    page.wait_for_timeout(1500)
+    page.click('[data-testid="mic-button"]')
+    page.wait_for_function(
+        "document.querySelector('#mic-status').textContent.startsWith('Heard')"
+        " || !document.querySelector('.error[data-for=prompt]').hidden", timeout=TIMEOUT)
+    err = page.locator('[data-testid="error"][data-for="prompt"]')
+    if err.is_visible():
+        assert err.inner_text().startswith("No words were recognised"), err.inner_text()
+    else:
+        assert page.input_value('[data-testid="prompt"]').strip()
