@@ -175,6 +175,20 @@ def test_api_error_appears_next_to_its_cause(page, photo):
     assert page.locator('[data-testid="error"][data-for="photo"]').is_hidden()
 
 
+def test_any_painting_as_the_style(page, photo, tmp_path):
+    painting = tmp_path / "painting.png"
+    img = np.asarray(Image.open(photo))[::-1, :, ::-1]  # any other picture will do as a "painting"
+    Image.fromarray(np.ascontiguousarray(img)).save(painting)
+    page.set_input_files('[data-testid="photo-input"]', str(photo))
+    page.check('input[name="mode"][value="painting"]')
+    page.set_input_files('[data-testid="style-image-input"]', str(painting))
+    page.click('[data-testid="paint-button"]')
+    page.wait_for_function(
+        "document.querySelector('[data-testid=result-image]').naturalWidth > 0", timeout=TIMEOUT)
+    assert page.evaluate("document.querySelector('[data-testid=result-image]').naturalWidth") == W
+    assert "your painting" in page.locator('[data-testid="metadata"]').inner_text()
+
+
 def test_phone_sized_screen(browser, server, shots):
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
     pg = ctx.new_page()
