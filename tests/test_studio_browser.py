@@ -240,3 +240,42 @@ def test_microphone_recording_reaches_the_recogniser(page):
         assert err.inner_text().startswith("No words were recognised"), err.inner_text()
     else:
         assert page.input_value('[data-testid="prompt"]').strip()
+
+
+def test_page_and_live_behind_a_token(browser, tmp_path):
+    """With --token the browser asks for HTTP Basic credentials (any name, the token as the
+    password); the page, its API calls and the live WebSocket then all go through."""
+    import subprocess
+    import time
+
+    import httpx
+
+    token = "studio-test-token"
+    srv = Server(tmp_path / "data", "--token", token, workers=1)
+    srv.proc = subprocess.Popen([sys.executable, "-m", "painterly", *srv.args], env=srv.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                r = httpx.get(srv.url + "/health", headers={"Authorization": f"Bearer {token}"})
+                if r.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        assert httpx.get(srv.url + "/").status_code == 401
+        ctx = browser.new_context(http_credentials={"username": "me", "password": token})
+        pg = ctx.new_page()
+        pg.goto(srv.url + "/")
+        pg.wait_for_selector('[data-testid="style-option"]', timeout=TIMEOUT)
+        pg.click('[data-testid="tab-live"]')
+        pg.select_option('[data-testid="live-style"]', "pencil")
+        pg.click('[data-testid="live-button"]')
+        pg.wait_for_function(
+            "Number(document.querySelector('[data-testid=live-output]').dataset.frames || 0) >= 3",
+            timeout=TIMEOUT)
+        pg.click('[data-testid="live-button"]')
+        ctx.close()
+    finally:
+        srv.stop()
