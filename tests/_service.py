@@ -53,7 +53,10 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> Server:
+    def start_with(self, token: str, timeout: float = 120) -> Server:
+        return self.start(timeout, headers={"Authorization": f"Bearer {token}"})
+
+    def start(self, timeout: float = 60, headers: dict | None = None) -> Server:
         self.proc = subprocess.Popen([sys.executable, "-m", "painterly", *self.args], env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         import httpx
@@ -63,7 +66,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()}")
             try:
-                r = httpx.get(self.url + "/health", timeout=2)
+                r = httpx.get(self.url + "/health", timeout=2, headers=headers)
                 if r.status_code == 200 and r.json()["workers"] >= 1:
                     return self
             except httpx.TransportError:

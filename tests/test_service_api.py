@@ -14,15 +14,14 @@ from PIL import Image
 
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
-from fastapi.testclient import TestClient  # noqa: E402
+from _service import png, submit, wait_for
+from fastapi.testclient import TestClient
 
-import painterly  # noqa: E402
-from painterly.errors import InputError  # noqa: E402
-from painterly.io import to_uint8  # noqa: E402
-from painterly.service.app import create_app  # noqa: E402
-from painterly.service.config import ServiceConfig  # noqa: E402
-
-from _service import png, submit, wait_for  # noqa: E402
+import painterly
+from painterly.errors import InputError
+from painterly.io import to_uint8
+from painterly.service.app import create_app
+from painterly.service.config import ServiceConfig
 
 LOCAL = "http://127.0.0.1"
 
@@ -141,10 +140,28 @@ def test_events_of_a_finished_job(client):
 
 
 def test_failed_job_reports_its_error(client):
-    job = submit(client, {"style": "oil", "max_size": 1}, png()).json()  # valid, runs, succeeds
-    assert wait_for(client, job["id"])["state"] == "succeeded"
-    # a neural option on a filter is refused before queueing
+    # accepted (a whole number of px), refused by the neural engine when the job runs
+    job = submit(client, {"style": "crimson", "tile": 1}, png()).json()
+    done = wait_for(client, job["id"])
+    assert done["state"] == "failed" and done["attempts"] == 1  # bad input: not retried
+    assert done["error"]["type"] == "InputError" and "tile" in done["error"]["message"]
+    _error(client.get(f"/v1/jobs/{job['id']}/result"), 409)
+    # a neural option on a filter is refused before anything is queued
     _error(submit(client, {"style": "oil", "preserve_color": True}, png()), 422, "InputError")
+
+
+def test_curate_keeps_the_best_picture(client):
+    pics = [png(40, 40, seed=s) for s in (1, 2, 3)]
+    files = [("image", (f"{i}.png", p, "image/png")) for i, p in enumerate(pics)]
+    r = client.post("/v1/jobs", files=[*files, ("params", (None, json.dumps(
+        {"task": "curate", "no_clip": True})))])
+    assert r.status_code == 202, r.text
+    done = wait_for(client, r.json()["id"])
+    assert done["state"] == "succeeded", done
+    ranking = done["info"]["ranking"]
+    assert sorted(x["index"] for x in ranking) == [0, 1, 2] and done["info"]["signal"] == "quality"
+    best = np.asarray(Image.open(io.BytesIO(client.get(done["result"]).content)).convert("RGB"))
+    assert np.array_equal(best, np.asarray(Image.open(io.BytesIO(pics[ranking[0]["index"]]))))
 
 
 def test_list_jobs_health_and_styles(client):
@@ -239,7 +256,7 @@ def test_bad_params(idle):
     _error(c.post("/v1/jobs", files={"params": (None, "{not json"), "image": ("a.png", png())}), 422)
     _error(c.post("/v1/jobs", files={"params": (None, "[1]"), "image": ("a.png", png())}), 422)
     _error(c.post("/v1/jobs", files={"params": (None, "{}"), "photo": ("a.png", png())}), 422)
-    _error(c.post("/v1/jobs", json={"style": "oil"}), 400)
+    _error(c.post("/v1/jobs", json={"style": "oil"}), 415, "UnsupportedMediaType")
     _error(submit(c, {"task": "paint", "prompt": "a cat", "model": "/etc"}), 422)
     assert c.get("/health").status_code == 200
 

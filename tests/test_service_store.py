@@ -19,7 +19,7 @@ def store(tmp_path):
 
 def _submit(store, **kw):
     job_id = new_id()
-    row, created = store.submit(job_id, "stylize", {"style": "oil"}, [], **kw)
+    _row, created = store.submit(job_id, "stylize", {"style": "oil"}, [], **kw)
     assert created
     return job_id
 

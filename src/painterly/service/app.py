@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from painterly import __version__
 from painterly.errors import InputError, PainterlyError
-from painterly.service import errors
+from painterly.service import errors, tasks
 from painterly.service.config import ServiceConfig
 from painterly.service.jobs import Service, view
 from painterly.service.security import Guard
@@ -77,6 +77,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     """The service's FastAPI app. Takes the data folder's lock now (one server per folder); the
     workers start with the app and stop with it."""
     lock = lock_data_dir(config)
+    tasks.load_registries()  # before any request thread can race to load them
     store = Store(config.db_path, max_attempts=config.max_attempts)
     recovered = store.recover()  # jobs a killed server left running run again
     if recovered:
@@ -114,7 +115,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         ``style_image`` (any painting as the style) or ``mask``, and ``params`` (JSON)."""
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("multipart/form-data"):
-            raise errors.ServiceError("send multipart/form-data with a file field 'image' and a "
+            raise errors.UnsupportedMediaType("send multipart/form-data with a file field 'image' and a "
                                       "field 'params' holding JSON")
         key = request.headers.get("idempotency-key")
         if key is not None and not _IDEM_KEY.fullmatch(key):
@@ -138,7 +139,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             params = json.loads(params_text)
         except ValueError as e:
             raise InputError(f"params is not valid JSON ({e})") from None
-        row, created = await run_in_threadpool(service.submit, params, files, idem_key=key)
+        row, _created = await run_in_threadpool(service.submit, params, files, idem_key=key)
         return JSONResponse(view(row), status_code=202,
                             headers={"Location": f"/v1/jobs/{row['id']}"})
 
@@ -149,8 +150,10 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         return {"jobs": [view(r) for r in store.list(state, limit)]}
 
     @app.get("/v1/jobs/{job_id}", tags=["jobs"])
-    def get_job(job_id: str):
-        return view(service.job(job_id))
+    async def get_job(job_id: str):
+        # the route clients poll: answered on the event loop (a WAL read never waits for a
+        # writer) and serialised directly, without a thread hop or response-model encoding
+        return JSONResponse(view(service.job(job_id)))
 
     @app.delete("/v1/jobs/{job_id}", tags=["jobs"])
     def cancel_job(job_id: str):

@@ -21,12 +21,10 @@ class ServiceError(PainterlyError):
     """An error with its own HTTP status and headers."""
 
     status = 400
-    headers: dict[str, str] = {}
 
     def __init__(self, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
-        if headers:
-            self.headers = headers
+        self.headers: dict[str, str] = dict(headers or {})
 
 
 class NotFound(ServiceError):
@@ -55,6 +53,10 @@ class CrossSiteRefused(ServiceError):
 
 class PayloadTooLarge(ServiceError):
     status = 413
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
 
 
 class Timeout(ServiceError):

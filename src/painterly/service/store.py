@@ -78,20 +78,28 @@ class Store:
         self.path = Path(db_path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_attempts = max_attempts
-        self._lock = threading.RLock()
-        # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself
-        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
-                                   check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()  # serialises this process's writes (one connection)
+        self._readers = threading.local()  # reads use one connection per thread: with WAL they
+        self._all: list[sqlite3.Connection] = []  # never wait for a writer's lock or fsync
+        self._db = self._connect()
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=30000")
         with self._lock:
             self._db.executescript(SCHEMA)
 
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA busy_timeout=30000")
+        self._all.append(db)
+        return db
+
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            for db in self._all:
+                db.close()
+            self._all.clear()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -107,8 +115,11 @@ class Store:
                 self._db.execute("COMMIT")
 
     def _read(self, sql: str, args: tuple = ()) -> list[dict]:
-        with self._lock:
-            return [dict(r) for r in self._db.execute(sql, args).fetchall()]
+        db = getattr(self._readers, "db", None)
+        if db is None:
+            with self._lock:
+                db = self._readers.db = self._connect()
+        return [dict(r) for r in db.execute(sql, args).fetchall()]
 
     @staticmethod
     def _event(db, job_id: str, kind: str, attempt: int | None = None, owner: str | None = None):

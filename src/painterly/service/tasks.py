@@ -50,6 +50,16 @@ class Checked:
     params: dict[str, Any]
 
 
+def load_registries() -> None:
+    """Load the style registry once, at start-up, in the thread that starts the process: a
+    registry filled lazily by the first of many request threads could be seen half-filled."""
+    import painterly
+    from painterly.models import list_models
+
+    painterly.list_styles()
+    list_models()
+
+
 # --- checking, in the API process before anything is queued ----------------------------------
 
 def _number(params: dict, key: str, kind: type, lo: float, hi: float) -> None:
@@ -173,6 +183,9 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
         _number(p, "width", int, 64, 2048)
         _number(p, "height", int, 64, 2048)
         _number(p, "guidance", float, 0, 30)
+        for side in ("width", "height"):
+            if side in p and p[side] % 8:
+                raise InputError(f"{side} {p[side]}: must be a multiple of 8 (e.g. {p[side] // 8 * 8})")
         if "strength" in p:
             if not files.get("image"):
                 raise InputError("strength applies to image to image: send an image too")

@@ -132,9 +132,7 @@ class Worker:
         self.config.results_dir.mkdir(parents=True, exist_ok=True)
         signal.signal(signal.SIGTERM, lambda *_: (self.stopping.set(), self._wake.set()))
         threading.Thread(target=self._beat, name="painterly-heartbeat", daemon=True).start()
-        import painterly
-
-        painterly.list_styles()  # load the registry once, before the first job
+        tasks.load_registries()  # once, before the first job
         while not self.stopping.is_set():
             if os.getppid() != self.parent:  # the server is gone
                 return

@@ -1,0 +1,216 @@
+"""Load test of ``painterly serve``: concurrent clients on loopback against the library called directly.
+
+Usage (under the shared lock, so benchmarks never overlap)::
+
+    flock /tmp/painterly-bench.lock python benchmarks/bench_service.py [--seconds 60] [--clients 20]
+        [--workers 2] [--style cartoon] [--poll 0.25]
+
+What runs:
+
+1. **Service.** A server (``python -m painterly serve``, ``--workers W``) on a fresh data folder.
+   ``--clients`` threads each loop for ``--seconds``: submit a 512x512 stylize job (multipart
+   upload of a PNG), poll ``GET /v1/jobs/{id}`` every ``--poll`` s until it has finished, fetch
+   the result. Job latency is submit -> result in hand; every status poll's latency is recorded
+   too. Submissions stop at ``--seconds``; jobs in flight then finish (bounded by a timeout).
+2. **Direct.** The same work (decode the PNG, ``painterly.stylize``, encode the PNG) in ``W``
+   plain processes (``multiprocessing`` spawn): the library's own throughput. It runs for half the
+   time just before the service and half just after, so a change in the machine's load during the
+   run hits both sides alike.
+
+Reported: service throughput (jobs/s), p50/p99 job latency, p50/p99 status-poll latency, direct
+throughput, and the service's overhead two ways: by throughput, 1 - service / direct (target
+< 15%), and by CPU time per job (server and workers, against the direct processes), which other
+programs on a shared machine disturb much less. p99 poll latency target < 100 ms. The client
+threads share the machine with the server, as a loopback test does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import multiprocessing as mp
+import os
+import platform
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def photo_png(side: int = 512) -> bytes:
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    from painterly.samples import sample_photo
+
+    img = sample_photo("astronaut")
+    img = cv2.resize(img, (side, side), interpolation=cv2.INTER_AREA)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(img * 255 + 0.5, 0, 255).astype("uint8")).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(q / 100 * (len(v) - 1))))]
+
+
+# --- 1. the service ----------------------------------------------------------------------------
+
+def run_service(args, data: bytes) -> dict:
+    import httpx
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from _service import Server
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server(Path(tmp), "--queue-limit", "10000", workers=args.workers).start(timeout=120)
+        try:
+            pids = [server.proc.pid, *_children(server.proc.pid)]
+            cpu0 = sum(_cpu_s(p) for p in pids)
+            out = _load(args, data, server.url, httpx)
+            pids = [server.proc.pid, *_children(server.proc.pid)]  # replaced workers included
+            out["cpu_s"] = round(sum(_cpu_s(p) for p in pids) - cpu0, 2)
+            out["cpu_s_per_job"] = round(out["cpu_s"] / max(out["jobs"], 1), 4)
+            return out
+        finally:
+            server.stop()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load(args, data: bytes, url: str, httpx) -> dict:
+    lock = threading.Lock()
+    jobs, polls, errors = [], [], []
+    t0 = time.monotonic()
+    stop_at = t0 + args.seconds
+    params = json.dumps({"task": "stylize", "style": args.style, "seed": 1})
+
+    def client():
+        with httpx.Client(base_url=url, timeout=120) as c:
+            while time.monotonic() < stop_at:
+                start = time.monotonic()
+                r = c.post("/v1/jobs", files={"image": ("p.png", data, "image/png"),
+                                              "params": (None, params)})
+                if r.status_code != 202:
+                    with lock:
+                        errors.append(f"{r.status_code} {r.text[:200]}")
+                    time.sleep(float(r.headers.get("retry-after", 1)))
+                    continue
+                job_id = r.json()["id"]
+                while True:
+                    time.sleep(args.poll)
+                    p0 = time.monotonic()
+                    state = c.get(f"/v1/jobs/{job_id}").json()["state"]
+                    with lock:
+                        polls.append(time.monotonic() - p0)
+                    if state in ("succeeded", "failed", "cancelled"):
+                        break
+                    if time.monotonic() > stop_at + args.drain:
+                        state = "unfinished"
+                        break
+                if state == "succeeded":
+                    c.get(f"/v1/jobs/{job_id}/result").raise_for_status()
+                    with lock:
+                        jobs.append(time.monotonic() - start)
+                else:
+                    with lock:
+                        errors.append(state)
+
+    threads = [threading.Thread(target=client) for _ in range(args.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t0
+    return {"jobs": len(jobs), "elapsed_s": round(elapsed, 2),
+            "throughput_jobs_s": round(len(jobs) / elapsed, 3),
+            "job_p50_s": round(pct(jobs, 50), 3), "job_p99_s": round(pct(jobs, 99), 3),
+            "poll_n": len(polls), "poll_p50_ms": round(pct(polls, 50) * 1000, 1),
+            "poll_p99_ms": round(pct(polls, 99) * 1000, 1), "errors": errors[:20],
+            "n_errors": len(errors)}
+
+
+# --- 2. the library directly, same number of processes -----------------------------------------
+
+def _direct_worker(data: bytes, style: str, seconds: float, out) -> None:
+    import painterly
+    from painterly.io import encode_image
+
+    painterly.stylize(painterly.load_image(data), style, seed=1)  # warm, as a server's worker is
+    n, end, cpu0 = 0, time.monotonic() + seconds, time.process_time()
+    while time.monotonic() < end:
+        encode_image(painterly.stylize(painterly.load_image(data), style, seed=1), "PNG")
+        n += 1
+    out.put((n, time.process_time() - cpu0))
+
+
+def run_direct(args, data: bytes, seconds: float) -> dict:
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_direct_worker, args=(data, args.style, seconds, q))
+             for _ in range(args.workers)]
+    for p in procs:
+        p.start()
+    got = [q.get() for _ in procs]
+    for p in procs:
+        p.join()
+    jobs, cpu = sum(n for n, _ in got), sum(c for _, c in got)
+    return {"jobs": jobs, "seconds": seconds, "cpu_s": round(cpu, 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--style", default="cartoon")
+    ap.add_argument("--poll", type=float, default=0.25, help="status poll interval per client, s")
+    ap.add_argument("--drain", type=float, default=120.0, help="bound on finishing in-flight jobs, s")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    args = ap.parse_args()
+
+    data = photo_png(512)
+    before = run_direct(args, data, args.seconds / 2)
+    service = run_service(args, data)
+    after = run_direct(args, data, args.seconds / 2)
+    jobs, cpu = before["jobs"] + after["jobs"], before["cpu_s"] + after["cpu_s"]
+    direct = {"before": before, "after": after, "throughput_jobs_s": round(jobs / args.seconds, 3),
+              "cpu_s_per_job": round(cpu / max(jobs, 1), 4)}
+    overhead = 1 - service["throughput_jobs_s"] / direct["throughput_jobs_s"]
+    cpu_overhead = service["cpu_s_per_job"] / direct["cpu_s_per_job"] - 1
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"), "cpu": platform.processor() or
+        platform.machine(), "cpus": os.cpu_count(), "load_avg_1m": os.getloadavg()[0],
+        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "service": service, "direct": direct, "overhead_throughput": round(overhead, 4),
+        "overhead_cpu_per_job": round(cpu_overhead, 4),
+    }
+    print(json.dumps(result, indent=1))
+    print(f"\nservice: {service['throughput_jobs_s']:.2f} jobs/s, job p50 {service['job_p50_s']:.2f} s "
+          f"p99 {service['job_p99_s']:.2f} s, status poll p50 {service['poll_p50_ms']:.0f} ms "
+          f"p99 {service['poll_p99_ms']:.0f} ms (target < 100)")
+    print(f"direct:  {direct['throughput_jobs_s']:.2f} jobs/s with {args.workers} processes; "
+          f"service overhead {overhead:+.1%} by throughput, {cpu_overhead:+.1%} by CPU per job "
+          f"(target < 15%)")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    main()
