@@ -175,6 +175,25 @@ def test_api_error_appears_next_to_its_cause(page, photo):
     assert page.locator('[data-testid="error"][data-for="photo"]').is_hidden()
 
 
+@pytest.mark.parametrize("how", ["drop", "paste"])
+def test_drop_or_paste_a_photo(page, photo, how):
+    data = list(photo.read_bytes())
+    page.evaluate("""([how, bytes]) => {
+        const file = new File([new Uint8Array(bytes)], "cat.png", {type: "image/png"});
+        const dt = new DataTransfer();
+        dt.items.add(file);
+        if (how === "drop") {
+            document.querySelector("#drop").dispatchEvent(
+                new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+        } else {
+            document.body.dispatchEvent(
+                new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
+        }
+    }""", [how, data])
+    sync_api.expect(page.locator("#photo-info")).to_contain_text(f"{W} × {H} px")
+    assert page.locator("#photo-preview").is_visible()
+
+
 def test_any_painting_as_the_style(page, photo, tmp_path):
     painting = tmp_path / "painting.png"
     img = np.asarray(Image.open(photo))[::-1, :, ::-1]  # any other picture will do as a "painting"
