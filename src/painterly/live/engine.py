@@ -178,7 +178,7 @@ class LiveEngine:
                 while viewer is None and not self._stopping and self._viewers:
                     self._cond.wait()
                     viewer = self._next_locked()
-                if viewer is None:  # stopping, or the last viewer left: connect() starts anew
+                if viewer is None or self._stopping:  # or the last viewer left: connect() starts anew
                     self._threads.remove(threading.current_thread())
                     return
                 viewer.busy = True
