@@ -72,11 +72,13 @@ def run_service(args, data: bytes) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp), "--queue-limit", "10000", workers=args.workers).start(timeout=120)
         try:
-            pids = [server.proc.pid, *_children(server.proc.pid)]
-            cpu0 = sum(_cpu_s(p) for p in pids)
+            api0 = _cpu_s(server.proc.pid)
+            workers0 = sum(_cpu_s(p) for p in _children(server.proc.pid))
             out = _load(args, data, server.url, httpx)
-            pids = [server.proc.pid, *_children(server.proc.pid)]  # replaced workers included
-            out["cpu_s"] = round(sum(_cpu_s(p) for p in pids) - cpu0, 2)
+            api = _cpu_s(server.proc.pid) - api0
+            workers = sum(_cpu_s(p) for p in _children(server.proc.pid)) - workers0
+            out["cpu_s_api"], out["cpu_s_workers"] = round(api, 2), round(workers, 2)
+            out["cpu_s"] = round(api + workers, 2)
             out["cpu_s_per_job"] = round(out["cpu_s"] / max(out["jobs"], 1), 4)
             return out
         finally:

@@ -74,6 +74,29 @@ def test_txt2img_with_an_installed_model(api):
     assert "a red fox" in info.info and info.parameters == {}
 
 
+def test_paint_job_through_painterlys_own_api(server):
+    import time
+
+    h = {"Authorization": f"Bearer {TOKEN}"}
+    with httpx.Client(base_url=server.url, headers=h, timeout=30) as c:
+        files = {"params": (None, json.dumps({"task": "paint", "prompt": "a boat", "model": "tiny",
+                                              "steps": 2, "width": 64, "height": 64, "seed": 3,
+                                              "style": "pencil"}))}
+        job = c.post("/v1/jobs", files=files).json()
+        for _ in range(600):
+            done = c.get(f"/v1/jobs/{job['id']}").json()
+            if done["state"] in ("succeeded", "failed"):
+                break
+            time.sleep(0.1)
+        assert done["state"] == "succeeded", done
+        assert done["info"]["model"] == "tiny" and done["info"]["style"] == "pencil"
+        img = Image.open(io.BytesIO(c.get(done["result"]).content))
+        assert img.size == (64, 64) and img.info["painterly:prompt"] == "a boat"
+        bad = c.post("/v1/jobs", files={"params": (None, json.dumps(
+            {"task": "paint", "prompt": "a boat", "model": "tiny", "width": 65}))})
+        assert bad.status_code == 422 and "multiple of 8" in bad.json()["error"]["message"]
+
+
 def test_txt2img_without_the_model_names_it_and_how_to_pull(api):
     with pytest.raises(RuntimeError) as e:
         api.txt2img(prompt="a lighthouse", override_settings={"sd_model_checkpoint": "sd-turbo"})

@@ -113,7 +113,7 @@ def test_style_image_and_earlier_result_as_input(client):
 
 
 def test_running_job_cancel_events_and_409(client):
-    job = submit(client, {"style": "oil", "_test_sleep": 1.5}, png()).json()
+    job = submit(client, {"style": "oil", "_test_sleep": 3}, png()).json()
     wait_for(client, job["id"], states=("running",))
     _error(client.get(f"/v1/jobs/{job['id']}/result"), 409, "NotFinished")
     with client.stream("GET", f"/v1/jobs/{job['id']}/events") as events:
@@ -335,6 +335,16 @@ def test_cors_origin_allows_that_site_only(idle):
                                                     "Sec-Fetch-Site": "cross-site"})
     assert r.status_code == 202 and r.headers["access-control-allow-origin"] == "https://app.example"
     _error(submit(c, {"style": "oil"}, png(), headers={"Origin": "https://evil.example"}), 403)
+
+
+def test_cors_preflight_passes_without_the_token(idle):
+    c = idle(cors_origins=("https://app.example",), token="s3cret-token")
+    pre = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+           "Access-Control-Request-Headers": "authorization"}
+    r = c.options("/v1/jobs", headers=pre)
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://app.example"
+    _error(c.options("/v1/jobs", headers={**pre, "Origin": "https://evil.example"}), 401)
+    _error(c.get("/v1/jobs", headers={"Origin": "https://app.example"}), 401)
 
 
 def test_bind_rules(tmp_path, capsys):

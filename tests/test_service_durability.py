@@ -36,7 +36,7 @@ def test_worker_sigkilled_mid_job_succeeds_exactly_once(tmp_path):
     server = Server(data, *ARGS, workers=1).start()
     try:
         with httpx.Client(base_url=server.url, timeout=30) as c:
-            job = submit(c, {"style": "oil", "seed": 3, "_test_sleep": 1.0}, png()).json()
+            job = submit(c, {"style": "oil", "seed": 3, "_test_sleep": 2.0}, png()).json()
             wait_for(c, job["id"], states=("running",))
             _, row = _events(data, job["id"])
             pid = owner_pid(row["lease_owner"])
@@ -59,7 +59,7 @@ def test_server_sigkilled_with_jobs_queued_and_running_finishes_them_after_resta
     data = tmp_path / "data"
     server = Server(data, *ARGS, workers=1).start()
     with httpx.Client(base_url=server.url, timeout=30) as c:
-        ids = [submit(c, {"style": "pencil", "seed": i, "_test_sleep": 0.8}, png(seed=i)).json()["id"]
+        ids = [submit(c, {"style": "pencil", "seed": i, "_test_sleep": 1.5}, png(seed=i)).json()["id"]
                for i in range(3)]
         wait_for(c, ids[0], states=("running",))
         _, row = _events(data, ids[0])
@@ -94,3 +94,33 @@ def test_graceful_stop_gives_the_running_job_back(tmp_path):
     server.stop()  # SIGTERM: uvicorn shuts down, the supervisor stops its workers
     kinds, row = _events(data, job["id"])
     assert row["state"] == "queued" and row["attempts"] == 0 and "released" in kinds
+
+
+def test_a_worker_dying_at_start_up_is_retried_with_backoff(tmp_path, monkeypatch):
+    from painterly.service.config import ServiceConfig
+    from painterly.service.supervisor import Supervisor, _Slot
+
+    class Dead:  # a worker process that exits as soon as it starts (a broken install)
+        pid, returncode = 1, 1
+
+        def poll(self):
+            return 1
+
+    config = ServiceConfig(data_dir=tmp_path, workers=1)
+    store = Store(config.db_path)
+    sup = Supervisor(config, store)
+    spawned = []
+
+    def spawn(i, quick=0):
+        spawned.append(time.monotonic())
+        sup.slots[i] = _Slot(f"w{len(spawned)}", Dead(), time.monotonic(), quick)
+
+    monkeypatch.setattr(sup, "_spawn", spawn)
+    spawn(0)
+    end = time.monotonic() + 3.5
+    while time.monotonic() < end:
+        sup._check()
+        time.sleep(0.05)
+    store.close()
+    # at once, then after 1 s, then 2 s: 4 starts in 3.5 s, where a tight loop would make ~70
+    assert 3 <= len(spawned) <= 5, len(spawned)

@@ -16,7 +16,7 @@ def serve_command(
     port: int = typer.Option(7860, "--port", help="Port (7860 is AUTOMATIC1111's, for its clients)."),
     workers: int = typer.Option(2, "--workers", help="Worker processes (each keeps its models loaded)."),
     data: Path = typer.Option(None, "--data", help="Folder for the job queue (SQLite) and results "
-                              "[default: ~/.local/share/painterly/service]."),
+                              "(default: ~/.local/share/painterly/service)."),
     token: str = typer.Option(None, "--token", envvar="PAINTERLY_TOKEN", help="Require "
                               "'Authorization: Bearer TOKEN' (or HTTP Basic, token as password) on "
                               "every route. Prefer the PAINTERLY_TOKEN variable: argv is public."),

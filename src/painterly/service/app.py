@@ -19,13 +19,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
+import shutil
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -204,10 +206,27 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     def styles():
         return {"styles": previews.catalogue()}
 
-    @app.get("/v1/styles/{name}/preview", tags=["styles"], response_class=Response)
-    def style_preview(name: str):
-        return Response(previews.preview_png(name, config.previews_dir), media_type="image/png",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    @app.get("/v1/styles/{name}/preview", tags=["styles"], response_class=FileResponse)
+    async def style_preview(name: str):
+        """The style on a sample photo (painted by a worker on first request, then kept)."""
+        from painterly.styles import get_style
+
+        spec = get_style(name)  # UnknownStyleError (422) lists the valid names
+        path = config.previews_dir / f"{spec.name}.png"  # the registered name, never the request's
+        if not path.is_file():
+            row, _ = await run_in_threadpool(
+                service.submit, {"task": "stylize", "style": spec.name, "seed": 0},
+                {"image": [previews.sample_png()]}, source="preview")
+            (done,) = await service.wait([row["id"]], config.a1111_timeout_s)
+            if done is None or done["state"] != "succeeded":
+                raise errors.ServiceError(f"the preview of {spec.name!r} could not be painted: "
+                                          f"{(done or {}).get('last_error_message')}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{row['id']}.tmp")
+            shutil.copyfile(config.results_dir / done["result_name"], tmp)
+            os.replace(tmp, path)
+        return FileResponse(path, media_type="image/png",
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     from painterly.service.a1111 import install as install_a1111
 

@@ -76,7 +76,10 @@ class Guard:
                 and _host_name(h.get("host", "")) not in self.allowed_hosts:
             return (403, "HostRefused", "this server answers on a loopback address only "
                     "(start it with --token to serve other hosts)", ())
-        if cfg.token is not None and not token_matches(h.get("authorization"), cfg.token):
+        preflight = (scope.get("method") == "OPTIONS" and "access-control-request-method" in h
+                     and h.get("origin") in cfg.cors_origins)  # browsers send no credentials here
+        if cfg.token is not None and not preflight and not token_matches(h.get("authorization"),
+                                                                          cfg.token):
             return (401, "Unauthorized", "this server needs its token: send 'Authorization: "
                     "Bearer TOKEN' (or HTTP Basic with the token as the password)",
                     # one challenge per header, Basic first: browsers read only the first

@@ -201,6 +201,9 @@ class Store:
     def claim(self, owner: str, lease_s: float) -> dict | None:
         """Take the oldest queued job, or a running one whose lease has expired."""
         now = time.time()
+        if not self._read("SELECT 1 FROM jobs WHERE state = 'queued' OR (state = 'running' AND "
+                          "lease_until < ? AND attempts < ?) LIMIT 1", (now, self.max_attempts)):
+            return None  # idle workers ask often: a read never takes the write lock
         with self._tx() as db:
             row = db.execute(
                 "UPDATE jobs SET state = 'running', lease_owner = ?, lease_until = ?, "
@@ -288,6 +291,9 @@ class Store:
     def fail_exhausted(self) -> list[str]:
         """Jobs whose lease expired on their last attempt fail with the last error (no hot loop)."""
         now = time.time()
+        if not self._read("SELECT 1 FROM jobs WHERE state = 'running' AND lease_until < ? AND "
+                          "attempts >= ? LIMIT 1", (now, self.max_attempts)):
+            return []  # checked often by the supervisor: read first, write only when needed
         with self._tx() as db:
             rows = db.execute(
                 "UPDATE jobs SET state = 'failed', finished = ?, lease_owner = NULL, "

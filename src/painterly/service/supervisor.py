@@ -47,7 +47,8 @@ class _Slot:
     owner: str
     proc: subprocess.Popen
     started: float
-    quick_deaths: int = 0  # deaths within seconds of starting: back off instead of spinning
+    quick_deaths: int = 0  # deaths in a row within seconds of starting: back off, do not spin
+    respawn_at: float | None = None  # set once the process is seen dead
 
 
 class Supervisor:
@@ -92,17 +93,22 @@ class Supervisor:
     def _check(self) -> None:
         now = time.monotonic()
         for i, slot in enumerate(self.slots):
-            if slot is None or slot.proc.poll() is None or self._stop.is_set():
+            if slot is None or self._stop.is_set():
                 continue
-            code = slot.proc.returncode
-            expired = self.store.expire_owner(slot.owner)
-            log.warning("worker %s (pid %d) exited with %s%s; starting a new one", slot.owner,
-                        slot.proc.pid, code, ", its job goes back to the queue" if expired else "")
-            quick = slot.quick_deaths + 1 if now - slot.started < 5.0 else 0
-            if quick > 1 and now - slot.started < min(2 ** quick, 30):
-                continue  # crashing at start-up: wait a little longer before the next try
-            self._spawn(i, quick)
-            self.replaced += 1
+            if slot.respawn_at is None:
+                if slot.proc.poll() is None:
+                    continue
+                expired = self.store.expire_owner(slot.owner)
+                log.warning("worker %s (pid %d) exited with %s%s; starting a new one", slot.owner,
+                            slot.proc.pid, slot.proc.returncode,
+                            ", its job goes back to the queue" if expired else "")
+                slot.quick_deaths = slot.quick_deaths + 1 if now - slot.started < 5.0 else 0
+                # crashing at start-up (a broken install): 1, 2, 4 ... 30 s between tries
+                delay = min(2.0 ** (slot.quick_deaths - 1), 30.0) if slot.quick_deaths > 1 else 0.0
+                slot.respawn_at = now + delay
+            if now >= slot.respawn_at:
+                self._spawn(i, slot.quick_deaths)
+                self.replaced += 1
         self.store.fail_exhausted()
         if now >= self._next_purge:
             self._next_purge = now + PURGE_EVERY_S

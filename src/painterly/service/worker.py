@@ -12,6 +12,7 @@ import argparse
 import ctypes
 import json
 import os
+import select
 import shutil
 import signal
 import sys
@@ -46,14 +47,16 @@ class Worker:
         self.job: dict | None = None  # the job being run
         self.lost = False  # the job was cancelled or its lease taken: stop, publish nothing
         self.stopping = threading.Event()
-        self._wake = threading.Event()
         self._last_progress = 0.0
 
     # --- lease keeping, on its own thread --------------------------------------------------
-    def _beat(self) -> None:
+    def _beat(self, wakeup: int) -> None:
         while True:
-            self._wake.wait(self.config.heartbeat_s)
-            self._wake.clear()
+            # the signal's wake-up byte arrives here at once, even while the main thread is
+            # inside a long C call (a model) and cannot run Python signal handlers
+            readable, _, _ = select.select([wakeup], [], [], self.config.heartbeat_s)
+            if readable and signal.SIGTERM in os.read(wakeup, 64):
+                self.stopping.set()
             job = self.job
             if self.stopping.is_set():
                 if job is not None:
@@ -130,8 +133,12 @@ class Worker:
     # --- the loop ---------------------------------------------------------------------------------
     def serve(self) -> None:
         self.config.results_dir.mkdir(parents=True, exist_ok=True)
-        signal.signal(signal.SIGTERM, lambda *_: (self.stopping.set(), self._wake.set()))
-        threading.Thread(target=self._beat, name="painterly-heartbeat", daemon=True).start()
+        signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
+        wakeup, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        signal.set_wakeup_fd(write_end)
+        threading.Thread(target=self._beat, args=(wakeup,), name="painterly-heartbeat",
+                         daemon=True).start()
         tasks.load_registries()  # once, before the first job
         while not self.stopping.is_set():
             if os.getppid() != self.parent:  # the server is gone
