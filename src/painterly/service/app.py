@@ -9,8 +9,9 @@
     GET    /v1/styles               the catalogue, each with a preview URL
     GET    /health                  200 once jobs can be taken
 
-The AUTOMATIC1111 routes come from :mod:`painterly.service.a1111`. ``/`` and ``/static`` are
-left free for a web page.
+The AUTOMATIC1111 routes come from :mod:`painterly.service.a1111`; the web studio (``/``,
+``/studio/...``, the live WebSocket ``/v1/live`` and ``POST /v1/speech``) from
+:mod:`painterly.studio`.
 """
 
 from __future__ import annotations
@@ -235,6 +236,10 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     from painterly.service.a1111 import install as install_a1111
 
     install_a1111(app, service)
+
+    from painterly.studio import install as install_studio
+
+    install_studio(app)  # the web page at /, /studio/ files, /v1/live, /v1/speech
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST", "DELETE"],

@@ -82,7 +82,9 @@ class Guard:
                                                                           cfg.token):
             return (401, "Unauthorized", "this server needs its token: send 'Authorization: "
                     "Bearer TOKEN' (or HTTP Basic with the token as the password)",
-                    (("www-authenticate", 'Bearer, Basic realm="painterly"'),))
+                    # one challenge per header, Basic first: browsers read only the first
+                    # scheme of a header line, and Basic lets them ask for the token
+                    (("www-authenticate", 'Basic realm="painterly"'), ("www-authenticate", "Bearer")))
         method = scope.get("method", "GET")
         if scope["type"] == "websocket" or method not in SAFE_METHODS:
             origin = h.get("origin")

@@ -1,0 +1,19 @@
+"""Video: painting a stream of frames steadily. A flow-guided temporal stabiliser
+(:class:`Stabilizer`, :func:`stabilize`) and the flicker metric of Lai et al. 2018
+(:func:`warping_error`). OpenCV's DIS optical flow does the motion estimation.
+"""
+
+from painterly.video.flicker import warping_error
+from painterly.video.flow import FlowConfig, FlowEstimator, consistency_mask, warp
+from painterly.video.stabilize import Stabilizer, StabilizerConfig, stabilize
+
+__all__ = [
+    "FlowConfig",
+    "FlowEstimator",
+    "Stabilizer",
+    "StabilizerConfig",
+    "consistency_mask",
+    "stabilize",
+    "warp",
+    "warping_error",
+]
