@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
 from painterly.cli import app
@@ -75,6 +74,8 @@ def info_command(name: str = typer.Argument(..., help="Model name.")) -> int:
 @models_app.command("pull")
 def pull_command(name: str = typer.Argument(..., help="Model name.")) -> int:
     """Download a model into the Hugging Face cache (HF_HOME) and verify every file."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
     from painterly.models import get_model, pull
 
     spec = get_model(name)

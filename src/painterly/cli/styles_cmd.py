@@ -12,9 +12,7 @@ from painterly.cli import app
 from painterly.cli._common import console as err_console
 from painterly.cli._common import progress_bar
 from painterly.io import load_image, output_format, save_image
-from painterly.sheet import contact_sheet
 from painterly.styles import list_styles
-from painterly.stylize import stylize
 
 
 @app.command("styles")
@@ -36,6 +34,9 @@ def styles_command(
     if sheet is None:
         return
     output_format(sheet)  # fail early on a bad extension
+    from painterly.sheet import contact_sheet  # OpenCV: loaded by the command, not by --help
+    from painterly.stylize import stylize
+
     if photo is not None:
         img = load_image(photo, max_size=768)
     else:

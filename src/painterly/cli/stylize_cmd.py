@@ -7,10 +7,8 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import expand_inputs, output_paths, run_batch
+from painterly.cli._common import cpu_count, expand_inputs, output_paths, run_batch
 from painterly.errors import InputError
-from painterly.styles import check_strength, get_style
-from painterly.stylize import stylize
 
 
 @app.command("stylize")
@@ -34,9 +32,16 @@ def stylize_command(
     preserve_color: bool = typer.Option(False, "--preserve-color", help="Neural styles: keep the photo's colours, transfer texture only."),
     style_scale: float = typer.Option(1.0, "--style-scale", help="Neural styles: brush-stroke size, 1 = as trained, 2 = twice as large."),
     tile: int = typer.Option(None, "--tile", help="Neural styles: tile size in px for huge images (0 = never tile)."),
+    compress_level: int = typer.Option(
+        1, "--compress-level", help="PNG compression 0-9: 1 writes fast; 9 writes the smallest "
+        "files (a few % smaller, several times slower)."),
 ) -> int:
     """Turn photos into art in the given style, a painting's style, or the style your words describe."""
+    from painterly.styles import check_strength
+
     check_strength(strength)
+    if not 0 <= compress_level <= 9:
+        raise InputError(f"--compress-level must be from 0 to 9, got {compress_level}")
     if voice is not None and prompt is not None:
         raise InputError("give --voice or --prompt, not both")
     if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)
@@ -51,8 +56,11 @@ def stylize_command(
             raise InputError("--img2img needs --prompt: the words the model paints from")
         return stylize_by_prompt(inputs, output, prompt, strength=strength, seed=seed,
                                  max_size=max_size, img2img=img2img)
+    from painterly.io import load_image
+    from painterly.stylize import stylize
+
     files = expand_inputs(inputs)
-    style_arg, label = _style_arg(style)  # unknown names and missing files fail before any work
+    style_arg, label, family = _style_arg(style)  # unknown names, missing files fail before work
     options = {}  # only what the user set, so that filter styles never see neural-only options
     if preserve_color:
         options["preserve_color"] = True
@@ -63,22 +71,32 @@ def stylize_command(
     outs = output_paths(files, output, label)
     meta = {"style": label, "strength": strength, "seed": seed, **options}
 
-    def paint(src: Path):
-        return stylize(src, style_arg, strength=strength, seed=seed, max_size=max_size, **options), meta
+    def load(src: Path):
+        return load_image(src, max_size=max_size)
 
-    return run_batch(files, outs, output, f"stylize: {label}", paint)
+    def paint(img):
+        return stylize(img, style_arg, strength=strength, seed=seed, **options), meta
+
+    # filters paint on every core at once (their OpenCV/numpy calls release the GIL); a network
+    # already uses every core, so it paints one image at a time while others are read and written
+    painters = cpu_count() if family == "filter" else 1
+    return run_batch(files, outs, output, f"stylize: {label}", paint, load=load,
+                     painters=painters, compress_level=compress_level)
+
 
 def _style_arg(styles: list[str]):
-    """CLI --style values -> (argument for stylize, label for file names and metadata)."""
-    from painterly.neural import parse_style_arg
-    from painterly.neural.transfer import _resolve
+    """CLI --style values -> (argument for stylize, label for file names and metadata, family)."""
+    from painterly.styles import get_style
 
     if len(styles) == 1 and ":" not in styles[0] and not Path(styles[0]).is_file():
         spec = get_style(styles[0])
-        return spec.name, spec.name
+        return spec.name, spec.name, spec.family
+    from painterly.neural import parse_style_arg
+    from painterly.neural.transfer import _resolve
+
     items = [parse_style_arg(s) for s in styles]
     _resolve([(src, w) for src, w in items])  # validates names, files and weights up front
     label = "+".join(Path(src).stem if Path(src).is_file() else src for src, _ in items)
     if len(items) == 1 and Path(items[0][0]).is_file():
-        return items[0][0], label
-    return items, label
+        return items[0][0], label, "neural"
+    return items, label, "neural"
