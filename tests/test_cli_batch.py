@@ -131,23 +131,27 @@ def test_painters_bound_how_many_paint_at_once(tmp_path, painters):
     assert met == ([True, True] if painters == 2 else [False, False])
 
 
-def test_compress_level_trades_time_for_size(tmp_path, small_photo, capsys):
+def test_png_compression_fast_or_small(tmp_path, small_photo, capsys):
     img = np.ascontiguousarray(np.tile(small_photo, (2, 2, 1)))
-    sizes = {lvl: len(encode_image(img, "PNG", compress_level=lvl)) for lvl in (0, 1, 9)}
-    assert sizes[9] <= sizes[1] < sizes[0]
-    with pytest.raises(painterly.InputError, match="0 to 9"):
-        encode_image(img, "PNG", compress_level=10)
+    fast = encode_image(img, "PNG", metadata={"style": "x"})
+    small = encode_image(img, "PNG", metadata={"style": "x"}, png_compression="small")
+    assert len(small) <= len(fast) < img.size  # compressed, and "small" never larger
+    for data in (fast, small):
+        np.testing.assert_array_equal(load_image(data), load_image(encode_image(img, "PNG")))
+        assert painterly.io.read_metadata(data) == {"style": "x"}
+    with pytest.raises(painterly.InputError, match="fast, small"):
+        encode_image(img, "PNG", png_compression="tiny")
     src = tmp_path / "a.png"
-    save_image(img, src, compress_level=9)
-    assert src.stat().st_size == sizes[9]
-    small, fast = tmp_path / "small.png", tmp_path / "fast.png"
-    assert main(["stylize", str(src), "-o", str(small), "-s", "oil", "--compress-level", "9"]) == 0
-    assert main(["stylize", str(src), "-o", str(fast), "-s", "oil", "--compress-level", "0"]) == 0
-    assert small.stat().st_size < fast.stat().st_size
-    np.testing.assert_array_equal(load_image(small), load_image(fast))
+    save_image(img, src, png_compression="small")
+    assert src.stat().st_size == len(encode_image(img, "PNG", png_compression="small"))
+    outs = {mode: tmp_path / f"{mode}.png" for mode in ("fast", "small")}
+    for mode, out in outs.items():
+        assert main(["stylize", str(src), "-o", str(out), "-s", "oil", "--png-compression", mode]) == 0
+    assert outs["small"].stat().st_size <= outs["fast"].stat().st_size
+    np.testing.assert_array_equal(load_image(outs["small"]), load_image(outs["fast"]))
     capsys.readouterr()
-    assert main(["stylize", str(src), "-o", str(fast), "--compress-level", "10"]) == 2
-    assert "compress-level" in capsys.readouterr().err
+    assert main(["stylize", str(src), "-o", str(outs["fast"]), "--png-compression", "best"]) == 2
+    assert "--png-compression" in capsys.readouterr().err
 
 
 def test_help_loads_no_heavy_module():

@@ -28,6 +28,7 @@ from __future__ import annotations
 import io as _io
 import os
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -304,23 +305,28 @@ def output_format(path: str | os.PathLike) -> str:
     return OUTPUT_FORMATS[ext]
 
 
-#: zlib level for PNG. Measured on 1024 px artworks (benchmarks/RESULTS.md): level 1 encodes
-#: 2-5x faster than zlib's default 6 for files 4-17 % larger; 9 gives the smallest files.
-PNG_COMPRESS_LEVEL = 1
+#: PNG compression, by measurement on 1024 px artworks (benchmarks/RESULTS.md): "fast" codes
+#: PNG's filtered rows with zlib's Huffman-only strategy: 2-8x faster than zlib's default level 6,
+#: and within 15 % of its size (smaller on noisy or smooth art, where string matches are rare);
+#: "small" also tries level 9 and keeps the smaller file (several times slower).
+PNG_COMPRESSION = ("fast", "small")
+_PNG_FAST = {"compress_level": 1, "compress_type": zlib.Z_HUFFMAN_ONLY}
+_PNG_SMALL = {"compress_level": 9, "compress_type": zlib.Z_DEFAULT_STRATEGY}
 
 
 def encode_image(
     img: np.ndarray, fmt: str = "PNG", *, quality: int = 92, metadata: dict[str, Any] | None = None,
-    compress_level: int = PNG_COMPRESS_LEVEL,
+    png_compression: str = "fast",
 ) -> bytes:
     """Encode a contract image. Nothing of the input's metadata is carried over.
 
     ``metadata`` (painterly's own: style, seed, prompt, ...) goes into PNG text chunks; JPEG and
-    WebP get none, so that nothing private can leak through them. ``compress_level`` (PNG only,
-    0-9): 1 is fast, 9 gives the smallest files.
+    WebP get none, so that nothing private can leak through them. ``png_compression``: "fast"
+    (default) or "small" (the smallest file, several times slower); see :data:`PNG_COMPRESSION`.
     """
-    if not (isinstance(compress_level, int) and 0 <= compress_level <= 9):
-        raise InputError(f"compress_level must be an integer from 0 to 9, got {compress_level!r}")
+    if png_compression not in PNG_COMPRESSION:
+        raise InputError(f"png_compression must be one of {', '.join(PNG_COMPRESSION)}, "
+                         f"got {png_compression!r}")
     fmt = fmt.upper()
     if fmt == "JPG":
         fmt = "JPEG"
@@ -334,10 +340,15 @@ def encode_image(
         for k, v in (metadata or {}).items():
             info.add_text(f"painterly:{k}", str(v))
         kwargs["pnginfo"] = info
-        kwargs["compress_level"] = compress_level
+        kwargs.update(_PNG_FAST)
     else:
         kwargs["quality"] = quality
     pil.save(buf, format=fmt, **kwargs)
+    if fmt == "PNG" and png_compression == "small":
+        small = _io.BytesIO()
+        pil.save(small, format=fmt, **dict(kwargs, **_PNG_SMALL))
+        if small.tell() < buf.tell():
+            return small.getvalue()
     return buf.getvalue()
 
 
@@ -347,16 +358,16 @@ def save_image(
     *,
     quality: int = 92,
     metadata: dict[str, Any] | None = None,
-    compress_level: int = PNG_COMPRESS_LEVEL,
+    png_compression: str = "fast",
 ) -> Path:
     """Write a contract image; the format follows the extension (.png, .jpg/.jpeg, .webp).
-    ``compress_level``: PNG zlib level, 1 fast (default), 9 the smallest files.
+    ``png_compression``: "fast" (default) or "small" (see :func:`encode_image`).
 
     The file is written to a temporary name and renamed, so a failed write never leaves half a file.
     """
     path = Path(path)
     data = encode_image(img, output_format(path), quality=quality, metadata=metadata,
-                        compress_level=compress_level)
+                        png_compression=png_compression)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)

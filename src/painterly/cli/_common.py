@@ -99,7 +99,7 @@ def run_batch(
     load: Callable[[Path], object] | None = None,
     painters: int = 1,
     workers: int | None = None,
-    compress_level: int | None = None,
+    png_compression: str = "fast",
 ) -> int:
     """Paint every file and save it, with a progress bar; returns the exit code.
 
@@ -114,9 +114,8 @@ def run_batch(
     the batch: the others are written, each failure is reported at the end in one line, and
     the exit code is 2.
     """
-    from painterly.io import PNG_COMPRESS_LEVEL, save_image
+    from painterly.io import save_image
 
-    level = PNG_COMPRESS_LEVEL if compress_level is None else compress_level
     n = len(files)
     workers = max(1, min(n, workers or max(2, cpu_count())))
     slots = threading.BoundedSemaphore(max(1, min(painters, workers)))
@@ -137,7 +136,7 @@ def run_batch(
                 with slots:
                     art, meta = paint(x)
                 del x
-                save_image(art, dst, metadata=meta, compress_level=level)
+                save_image(art, dst, metadata=meta, png_compression=png_compression)
                 done.put((i, None))
             except Exception as e:  # any per-file failure: reported, and the batch goes on
                 done.put((i, e))

@@ -32,16 +32,16 @@ def stylize_command(
     preserve_color: bool = typer.Option(False, "--preserve-color", help="Neural styles: keep the photo's colours, transfer texture only."),
     style_scale: float = typer.Option(1.0, "--style-scale", help="Neural styles: brush-stroke size, 1 = as trained, 2 = twice as large."),
     tile: int = typer.Option(None, "--tile", help="Neural styles: tile size in px for huge images (0 = never tile)."),
-    compress_level: int = typer.Option(
-        1, "--compress-level", help="PNG compression 0-9: 1 writes fast; 9 writes the smallest "
-        "files (a few % smaller, several times slower)."),
+    png_compression: str = typer.Option(
+        "fast", "--png-compression", help="fast: write PNGs fast; small: the smallest files "
+        "(usually a few % smaller, several times slower)."),
 ) -> int:
     """Turn photos into art in the given style, a painting's style, or the style your words describe."""
     from painterly.styles import check_strength
 
     check_strength(strength)
-    if not 0 <= compress_level <= 9:
-        raise InputError(f"--compress-level must be from 0 to 9, got {compress_level}")
+    if png_compression not in ("fast", "small"):
+        raise InputError(f"--png-compression must be fast or small, got {png_compression!r}")
     if voice is not None and prompt is not None:
         raise InputError("give --voice or --prompt, not both")
     if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)
@@ -81,7 +81,26 @@ def stylize_command(
     # already uses every core, so it paints one image at a time while others are read and written
     painters = cpu_count() if family == "filter" else 1
     return run_batch(files, outs, output, f"stylize: {label}", paint, load=load,
-                     painters=painters, compress_level=compress_level)
+                     painters=painters, png_compression=png_compression)
+
+
+_BUILTIN = ("multistyle26",)
+_ARBITRARY = ("arbitrary_predict", "arbitrary_transform")
+
+
+def _warm_in_background(models: tuple[str, ...]) -> None:
+    """Load onnxruntime and the network sessions on another core while the inputs are read."""
+    import threading
+
+    from painterly.neural import networks
+
+    def warm():
+        try:
+            networks.warm_sessions(models)
+        except Exception:  # noqa: S110  # the same call in the painting reports it
+            pass
+
+    threading.Thread(target=warm, name="painterly-warm", daemon=True).start()
 
 
 def _style_arg(styles: list[str]):
@@ -90,13 +109,18 @@ def _style_arg(styles: list[str]):
 
     if len(styles) == 1 and ":" not in styles[0] and not Path(styles[0]).is_file():
         spec = get_style(styles[0])
+        if spec.family != "filter":
+            _warm_in_background(_BUILTIN if spec.family == "neural" else _ARBITRARY)
         return spec.name, spec.name, spec.family
     from painterly.neural import parse_style_arg
     from painterly.neural.transfer import _resolve
 
     items = [parse_style_arg(s) for s in styles]
-    _resolve([(src, w) for src, w in items])  # validates names, files and weights up front
+    _warm_in_background(_ARBITRARY if any(Path(src).is_file() for src, _ in items) else _BUILTIN)
+    # validates names, files and weights up front, and reads each painting once for the batch
+    resolved = _resolve([(src, w) for src, w in items])
     label = "+".join(Path(src).stem if Path(src).is_file() else src for src, _ in items)
-    if len(items) == 1 and Path(items[0][0]).is_file():
-        return items[0][0], label, "neural"
-    return items, label, "neural"
+    arg = [(src if r.image is None else r.image, w) for (src, w), r in zip(items, resolved)]
+    if len(arg) == 1 and resolved[0].image is not None:
+        return arg[0][0], label, "neural"
+    return arg, label, "neural"

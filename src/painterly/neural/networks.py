@@ -106,6 +106,12 @@ def _session(model: str, precision: str = "float", stats_mode: str | None = None
                        spin=model != "arbitrary_predict")
 
 
+def warm_sessions(models: tuple[str, ...], precision: str = "float") -> None:
+    """Create the plain sessions of ``models`` now, e.g. in a thread while the inputs are read."""
+    for model in models:
+        _session(model, "float" if model == "multistyle26" else precision)
+
+
 def pad_to_multiple(img: np.ndarray, multiple: int = MULTIPLE) -> tuple[np.ndarray, int, int]:
     """Reflect-pad HxWxC bottom/right to a multiple; returns (padded, h, w)."""
     h, w = img.shape[:2]
