@@ -180,9 +180,9 @@ def bench_png(work: Path) -> list[dict]:
     rows = []
     for label, art in arts.items():
         pil = to_pil(np.ascontiguousarray(art))
-        settings = [*((name, lambda o=o: _pil_png(pil, o)) for name, o in PNG_SETTINGS),
+        settings = [*((name, lambda o=o, p=pil: _pil_png(p, o)) for name, o in PNG_SETTINGS),
                     ("painterly small (zlib 9 or fast, the smaller)",
-                     lambda: encode_image(art, "PNG", png_compression="small"))]
+                     lambda a=art: encode_image(a, "PNG", png_compression="small"))]
         for name, encode in settings:
             times = []
             for _ in range(3):

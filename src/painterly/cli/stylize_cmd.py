@@ -90,15 +90,14 @@ _ARBITRARY = ("arbitrary_predict", "arbitrary_transform")
 
 def _warm_in_background(models: tuple[str, ...]) -> None:
     """Load onnxruntime and the network sessions on another core while the inputs are read."""
+    import contextlib
     import threading
 
     from painterly.neural import networks
 
     def warm():
-        try:
+        with contextlib.suppress(Exception):  # the same call in the painting reports it
             networks.warm_sessions(models)
-        except Exception:  # noqa: S110  # the same call in the painting reports it
-            pass
 
     threading.Thread(target=warm, name="painterly-warm", daemon=True).start()
 

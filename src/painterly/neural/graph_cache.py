@@ -18,6 +18,7 @@ So each rewritten variant is written once to the cache folder and read back by l
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -92,10 +93,8 @@ def write_entry(path: Path, key: dict, payload: bytes) -> bool:
         return True
     except OSError:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
         return False
 
 
