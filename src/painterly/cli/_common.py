@@ -5,6 +5,7 @@ Imports stay light here (numpy, OpenCV and the styles load inside the commands),
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import threading
@@ -14,12 +15,27 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from painterly.errors import InputError, PainterlyError
 from painterly.io import ALLOWED_FORMATS, OUTPUT_FORMATS, output_format
 
-console = Console(stderr=True)
+
+@functools.cache
+def _rich_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+class _LazyConsole:
+    """rich's stderr Console, made on first use: importing rich costs ~50 ms of CPU, and a
+    one-photo run prints one plain line."""
+
+    def __getattr__(self, name: str):
+        return getattr(_rich_console(), name)
+
+
+console = _LazyConsole()
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 assert len(ALLOWED_FORMATS) == 6  # keep IMAGE_SUFFIXES in step with io.ALLOWED_FORMATS
 
@@ -60,6 +76,9 @@ def output_paths(inputs: list[Path], out: Path, suffix: str) -> list[Path]:
 
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Callable[..., None]]:
+    if total <= 1:  # no bar for one item (nor rich's import)
+        yield lambda n=1: None
+        return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -157,7 +176,7 @@ def run_batch(
             stop.set()  # on Ctrl-C: no new file is started; those being painted finish
     if n == 1:
         if not failed:
-            console.print(f"wrote {outs[0]}")
+            typer.echo(f"wrote {outs[0]}", err=True)
     else:
         console.print(f"{n - len(failed)} of {n} written to {output}")
     from painterly.cli import _state

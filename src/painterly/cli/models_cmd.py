@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from painterly.cli import app
 from painterly.cli._common import console
@@ -28,6 +27,8 @@ def _where(name: str) -> str:
 @models_app.command("list")
 def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (diffusion, clip, lora, other, packaged).")) -> int:
     """The models painterly knows, whether each is on this machine, and its licence."""
+    from rich.table import Table
+
     from painterly.models import list_models
 
     table = Table("name", "kind", "here", "commercial use", "source", box=None)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from painterly.cli import app
 from painterly.cli._common import console as err_console
@@ -23,6 +21,9 @@ def styles_command(
     cell: int = typer.Option(320, "--cell", help="Sheet cell size in pixels."),
 ) -> None:
     """List every style with a one-line description."""
+    from rich.console import Console
+    from rich.table import Table
+
     styles = list_styles(family)
     table = Table(show_header=True, header_style="bold")
     table.add_column("style")
