@@ -155,12 +155,12 @@ def test_png_compression_fast_or_small(tmp_path, small_photo, capsys):
 
 
 def test_help_loads_no_heavy_module():
-    """`painterly --help` stays fast: OpenCV, onnxruntime, onnx and torch load only when used."""
+    """`painterly --help` stays fast: OpenCV, onnxruntime, onnx, torch and rich load only when used."""
     code = ("import sys, contextlib, io\n"
             "from painterly.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    assert main(['--help']) == 0\n"
-            "heavy = ('cv2', 'onnxruntime', 'onnx', 'torch', 'skimage', 'rich.progress')\n"
+            "heavy = ('cv2', 'onnxruntime', 'onnx', 'torch', 'skimage', 'rich', 'pydantic')\n"
             "print(sorted(m for m in heavy if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
