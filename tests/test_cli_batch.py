@@ -112,6 +112,23 @@ def test_batch_holds_at_most_workers_images(tmp_path, monkeypatch):
     assert 1 <= peak[0] <= 3
 
 
+def test_no_exception_in_a_worker_leaves_the_batch_waiting(tmp_path, capsys):
+    def paint(src):
+        if src.name == "f1":
+            raise SystemExit("a library calling sys.exit")
+        return np.zeros((4, 4, 3), np.float32), {}
+
+    files, outs = _files(tmp_path, 3)
+    result = []
+    t = threading.Thread(target=lambda: result.append(
+        run_batch(files, outs, tmp_path / "out", "t", paint, workers=2)), daemon=True)
+    t.start()
+    t.join(timeout=30)
+    assert result == [2]
+    assert outs[0].is_file() and not outs[1].exists() and outs[2].is_file()
+    assert "f1: SystemExit: a library calling sys.exit" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("painters", [1, 2])
 def test_painters_bound_how_many_paint_at_once(tmp_path, painters):
     """Two painters do paint at the same time (both reach the barrier); one never does."""

@@ -157,8 +157,8 @@ def run_batch(
                 del x
                 save_image(art, dst, metadata=meta, png_compression=png_compression)
                 done.put((i, None))
-            except Exception as e:  # any per-file failure: reported, and the batch goes on
-                done.put((i, e))
+            except BaseException as e:  # any per-file failure is reported and
+                done.put((i, e))  # the batch goes on; nothing may leave the main thread waiting
 
     threads = [threading.Thread(target=work, name=f"painterly-batch-{i}", daemon=True)
                for i in range(workers)]
