@@ -26,6 +26,8 @@ follow; a read is milliseconds against seconds of painting.
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import sys
 import tempfile
@@ -82,10 +84,8 @@ class DecoderOutput:
         Call only inside :func:`decoder_output` (its lock makes the swap exclusive). A file, not
         a pipe: a decoder that writes more than a pipe holds would block with nobody reading.
         """
-        try:
+        with contextlib.suppress(AttributeError, OSError, ValueError):
             sys.stderr.flush()  # Python's pending text is not the decoder's
-        except (AttributeError, OSError, ValueError):
-            pass
         try:
             saved = os.dup(2)
         except OSError:  # no fd 2 at all (a daemon): nothing can reach a terminal

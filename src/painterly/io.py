@@ -43,6 +43,7 @@ import os
 import secrets
 import sys
 import warnings
+import zlib
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -448,15 +449,30 @@ def output_format(path: str | os.PathLike) -> str:
     return OUTPUT_FORMATS[ext]
 
 
+#: PNG compression, by measurement on 1024 px artworks (benchmarks/RESULTS.md): "fast" codes
+#: PNG's filtered rows with zlib's Huffman-only strategy: 2-8x faster than zlib's default level 6,
+#: and within 15 % of its size (smaller on noisy or smooth art, where string matches are rare);
+#: "small" also tries level 9 and keeps the smaller file (several times slower).
+PNG_COMPRESSION = ("fast", "small")
+_PNG_FAST = {"compress_level": 1, "compress_type": zlib.Z_HUFFMAN_ONLY}
+_PNG_SMALL = {"compress_level": 9, "compress_type": zlib.Z_DEFAULT_STRATEGY}
+
+
 def encode_image(
-    img: np.ndarray, fmt: str = "PNG", *, quality: int = 92, metadata: dict[str, Any] | None = None
+    img: np.ndarray, fmt: str = "PNG", *, quality: int = 92, metadata: dict[str, Any] | None = None,
+    png_compression: str = "fast",
 ) -> bytes:
     """Encode an image (see :func:`check_image`). Nothing of the input's metadata is carried over.
 
     ``metadata`` (painterly's own: style, seed, prompt, ...) goes into PNG text chunks; every
     format gets the AIGC label and painterly's provenance as XMP (:mod:`painterly.provenance`),
     built from ``metadata`` and its optional ``"provenance"`` entry, never from the input.
+    ``png_compression``: "fast" (default) or "small" (the smallest file, several times slower);
+    see :data:`PNG_COMPRESSION`.
     """
+    if png_compression not in PNG_COMPRESSION:
+        raise InputError(f"png_compression must be one of {', '.join(PNG_COMPRESSION)}, "
+                         f"got {png_compression!r}")
     fmt = fmt.upper()
     if fmt == "JPG":
         fmt = "JPEG"
@@ -480,9 +496,15 @@ def encode_image(
         info.add_itxt(_xmp.PNG_XMP_KEY, xmp)
         kwargs["pnginfo"] = info
         del kwargs["xmp"]
+        kwargs.update(_PNG_FAST)
     else:
         kwargs["quality"] = quality
     pil.save(buf, format=fmt, **kwargs)
+    if fmt == "PNG" and png_compression == "small":
+        small = _io.BytesIO()
+        pil.save(small, format=fmt, **dict(kwargs, **_PNG_SMALL))
+        if small.tell() < buf.tell():
+            buf = small
     return finish_bytes(buf.getvalue(), fmt, prov)
 
 
@@ -492,8 +514,10 @@ def save_image(
     *,
     quality: int = 92,
     metadata: dict[str, Any] | None = None,
+    png_compression: str = "fast",
 ) -> Path:
     """Write an image; the format follows the extension (.png, .jpg/.jpeg, .webp).
+    ``png_compression``: "fast" (default) or "small" (see :func:`encode_image`).
 
     ``img``: a contract image, or any array or PIL image :func:`load_image` accepts (a uint8
     array is written as 0-255 data). A float array out of [0, 1] raises :class:`InputError`.
@@ -501,7 +525,8 @@ def save_image(
     file nor the temporary one; it raises :class:`InputError` naming the path.
     """
     path = Path(path)
-    data = encode_image(img, output_format(path), quality=quality, metadata=metadata)
+    data = encode_image(img, output_format(path), quality=quality, metadata=metadata,
+                        png_compression=png_compression)
     _write_atomic(path, data)
     return path
 

@@ -42,7 +42,7 @@ def init_worker(style_args: tuple[str, ...] = (), set_env: bool = True) -> None:
     import cv2
     import numpy as np
 
-    from painterly.stylize import stylize
+    from painterly.engine import stylize
 
     cv2.setNumThreads(1)
     tiny = np.full((32, 32, 3), 0.5, np.float32)
@@ -54,8 +54,8 @@ def init_worker(style_args: tuple[str, ...] = (), set_env: bool = True) -> None:
 
 def paint_job(job: Job, src_dir: str, size: int | None, data: bytes | None = None) -> Result:
     """Paint one output. ``data``: the source's bytes when the driver ships them (Ray)."""
+    from painterly.engine import stylize
     from painterly.io import encode_image, load_image
-    from painterly.stylize import stylize
 
     try:
         # always decoded from bytes, so a bad file gives the same message on every engine

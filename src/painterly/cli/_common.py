@@ -1,21 +1,42 @@
-"""Shared CLI helpers: input expansion, progress bars, output naming."""
+"""Shared CLI helpers: input expansion, progress bars, output naming, the batch runner.
+
+Imports stay light here (numpy, OpenCV and the styles load inside the commands), so that
+``painterly --help`` starts fast."""
 
 from __future__ import annotations
 
+import functools
+import os
+import queue
+import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from painterly.cli._notes import quiet
 from painterly.errors import InputError, PainterlyError
 from painterly.io import ALLOWED_FORMATS, OUTPUT_FORMATS, output_format
 
-console = Console(stderr=True)
+
+@functools.cache
+def _rich_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+class _LazyConsole:
+    """rich's stderr Console, made on first use: importing rich costs ~50 ms of CPU, and a
+    one-photo run prints one plain line."""
+
+    def __getattr__(self, name: str):
+        return getattr(_rich_console(), name)
+
+
+console = _LazyConsole()
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 assert len(ALLOWED_FORMATS) == 6  # keep IMAGE_SUFFIXES in step with io.ALLOWED_FORMATS
 
@@ -56,6 +77,17 @@ def output_paths(inputs: list[Path], out: Path, suffix: str) -> list[Path]:
 
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Callable[..., None]]:
+    if total <= 1:  # no bar for one item (nor rich's import)
+        yield lambda n=1: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -69,48 +101,119 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[..., None]]:
         yield lambda n=1: bar.advance(task, n)
 
 
+def cpu_count() -> int:
+    """Cores this process may run on (its affinity mask, as a container or taskset sets it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def run_batch(
     files: list[Path],
     outs: list[Path],
     output: Path,
     label: str,
-    paint: Callable[[Path], tuple[np.ndarray, dict]],
+    paint: Callable,
+    *,
+    load: Callable[[Path], object] | None = None,
+    painters: int = 1,
+    workers: int | None = None,
+    png_compression: str = "fast",
     finish=None,
     inputs: dict | None = None,
 ) -> int:
-    """Paint every file with ``paint(src) -> (image, metadata)`` and save it, with a progress bar.
+    """Paint every file and save it, with a progress bar; returns the exit code.
+
+    ``paint(load(src)) -> (image, metadata)`` (``paint(src)`` without ``load``). ``workers``
+    threads (default: the cores, at least 2) each take the next file and read, paint, encode and
+    save it, so reading and writing overlap with painting; at most ``painters`` of them paint at
+    once (1 for a network that already uses every core; the cores for the filters, whose
+    OpenCV and numpy calls release the GIL). So at most ``workers`` images are in memory,
+    whatever the size of the folder.
+
+    A file that fails, for any reason (unreadable, a full disk, an OpenCV error), does not stop
+    the batch: the others are written, each failure is reported at the end in one line, and
+    the exit code is 2.
 
     ``finish`` (a :class:`painterly.provenance.finish.FinishConfig`) runs the trust steps on each
     result (label, watermark, drift, signing), with ``src`` as the photo plus ``inputs``.
-
-    Bad files do not stop the batch: they are reported at the end, one line each, and the
-    exit code is 2. Returns the exit code.
     """
     from painterly.io import save_image
 
-    failed: list[tuple[Path, str]] = []
-    with progress_bar(len(files), label) as step:
-        for src, dst in zip(files, outs):
-            try:
-                art, meta = paint(src)
-                if finish is not None:  # painterly.provenance: label, watermark, drift, C2PA
-                    from painterly.provenance.finish import drift_warning, finish_artwork
+    n = len(files)
+    workers = max(1, min(n, workers or max(2, cpu_count())))
+    slots = threading.BoundedSemaphore(max(1, min(painters, workers)))
+    todo = iter(list(enumerate(zip(files, outs))))
+    take = threading.Lock()
+    stop = threading.Event()
+    done: queue.SimpleQueue = queue.SimpleQueue()  # (index, error or None), one per file
 
-                    art, meta = finish_artwork(art, params=meta, inputs={"photo": src, **(inputs or {})},
-                                               technique=label.split(":")[0], config=finish)
-                    warning = drift_warning(meta)
-                    if warning:
-                        console.print(f"[yellow]{src.name}: {warning}[/]", highlight=False)
-                save_image(art, dst, metadata=meta)
-            except PainterlyError as e:
-                failed.append((src, str(e)))
-            step()
-    if len(files) == 1:
+    def work() -> None:
+        while not stop.is_set():
+            with take:
+                item = next(todo, None)
+            if item is None:
+                return
+            i, (src, dst) = item
+            try:
+                x = src if load is None else load(src)
+                with slots:
+                    art, meta = paint(x)
+                if finish is not None:  # painterly.provenance: label, watermark, drift, C2PA
+                    art, meta = _finish(art, meta, src, x, label, finish, inputs)
+                del x
+                save_image(art, dst, metadata=meta, png_compression=png_compression)
+                done.put((i, None))
+            except BaseException as e:  # any per-file failure is reported and
+                done.put((i, e))  # the batch goes on; nothing may leave the main thread waiting
+
+    threads = [threading.Thread(target=work, name=f"painterly-batch-{i}", daemon=True)
+               for i in range(workers)]
+    failed: list[tuple[int, BaseException]] = []
+    with progress_bar(n, label) as step:
+        for t in threads:
+            t.start()
+        try:
+            for _ in range(n):
+                i, err = done.get()
+                if err is not None:
+                    failed.append((i, err))
+                step()
+        finally:
+            stop.set()  # on Ctrl-C: no new file is started; those being painted finish
+    if n == 1:
         if not failed and not quiet():
-            console.print(f"wrote {outs[0]}")
+            typer.echo(f"wrote {outs[0]}", err=True)
     elif not quiet():
-        console.print(f"{len(files) - len(failed)} of {len(files)} written to {output}")
-    for src, msg in failed:
-        typer.echo(f"painterly: error: {msg}" if str(src) in msg else f"painterly: error: {src}: {msg}",
-                   err=True)
+        console.print(f"{n - len(failed)} of {n} written to {output}")
+    from painterly.cli import _state
+
+    for i, err in sorted(failed, key=lambda f: f[0]):
+        if _state["debug"] and not isinstance(err, PainterlyError):
+            traceback.print_exception(err)
+        typer.echo(f"painterly: error: {_describe(files[i], err)}", err=True)
     return 2 if failed else 0
+
+
+def _describe(src: Path, err: BaseException) -> str:
+    """One line for a failed file: painterly's own message, or the exception's type and text."""
+    msg = str(err) if isinstance(err, PainterlyError) else f"{type(err).__name__}: {err}"
+    msg = " ".join(msg.split())  # one line, whatever the exception's text
+    return msg if str(src) in msg else f"{src}: {msg}"
+
+
+def _finish(art, meta, src: Path, photo, label: str, finish, inputs: dict | None):
+    """painterly.provenance's trust steps on one result; prints the drift warning, if any."""
+    import numpy as np
+
+    from painterly.provenance.finish import drift_warning, finish_artwork
+
+    art, meta = finish_artwork(art, params=meta, inputs={"photo": src, **(inputs or {})},
+                               technique=label.split(":")[0], config=finish,
+                               photo=photo if isinstance(photo, np.ndarray) else None)
+    warning = drift_warning(meta)
+    if warning:
+        console.print(f"[yellow]{src.name}: {warning}[/]", highlight=False)
+    return art, meta
+

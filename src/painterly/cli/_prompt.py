@@ -66,4 +66,4 @@ def stylize_by_prompt(
             meta = {"prompt": prompt, "styles": ",".join(f"{n}:{w:.3f}" for n, w in plan.parts)}
         return art, {**meta, "strength": strength, "seed": seed}
 
-    return run_batch(files, outs, output, f"stylize: {label}", paint, finish)
+    return run_batch(files, outs, output, f"stylize: {label}", paint, finish=finish)

@@ -9,12 +9,7 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import console, progress_bar
-from painterly.engine import stylize
-from painterly.io import save_image
-from painterly.provenance.record import Provenance
-from painterly.samples import SAMPLES, sample_photo
-from painterly.sheet import contact_sheet
-from painterly.styles import list_styles
+from painterly.samples import SAMPLES
 
 
 @app.command("demo")
@@ -25,8 +20,12 @@ def demo_command(
     max_size: int = typer.Option(640, "--max-size", help="Longer side of the sample photos."),
 ) -> int:
     """Paint the sample photos in every style and write an HTML page that shows them."""
-    from painterly.io import resize_max
-    from painterly.styles import get_style
+    from painterly.engine import stylize
+    from painterly.io import resize_max, save_image
+    from painterly.provenance.record import Provenance
+    from painterly.samples import sample_photo
+    from painterly.sheet import contact_sheet  # OpenCV: loaded by the command, not by --help
+    from painterly.styles import get_style, list_styles
 
     chosen = [get_style(s) for s in styles] if styles else list_styles()
     names = photos or list(SAMPLES)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from painterly.cli import app
 from painterly.cli._common import console as err_console
@@ -40,6 +38,9 @@ def library_add(
 @library_app.command("list")
 def library_list() -> None:
     """List the library's styles."""
+    from rich.console import Console
+    from rich.table import Table
+
     from painterly import library
 
     entries = library.list_entries()

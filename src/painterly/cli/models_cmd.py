@@ -6,9 +6,6 @@ import re
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-from rich.table import Table
 
 from painterly.cli import app
 from painterly.cli._common import console
@@ -39,6 +36,9 @@ def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (
 
     Fast: reads the registry and directory entries only (no model is loaded, nothing hashed).
     """
+    from rich.console import Console
+    from rich.table import Table
+
     from painterly.models import list_models
 
     specs = [s for s in list_models(None if kind == "packaged" else kind)
@@ -94,6 +94,8 @@ def info_command(name: str = typer.Argument(..., help="Model name.")) -> int:
 @models_app.command("pull")
 def pull_command(name: str = typer.Argument(..., help="Model name.")) -> int:
     """Download a model into the Hugging Face cache (HF_HOME) and verify every file."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
     from painterly.models import get_model, pull
 
     spec = get_model(name)

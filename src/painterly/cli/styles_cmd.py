@@ -5,15 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from painterly.cli import app
 from painterly.cli._common import console as err_console
 from painterly.cli._common import progress_bar
 from painterly.engine import stylize
 from painterly.io import load_image, output_format, save_image
-from painterly.sheet import contact_sheet
 from painterly.styles import list_styles
 
 
@@ -25,6 +22,9 @@ def styles_command(
     cell: int = typer.Option(320, "--cell", help="Sheet cell size in pixels."),
 ) -> None:
     """List every style with a one-line description."""
+    from rich.console import Console
+    from rich.table import Table
+
     styles = list_styles(family)
     table = Table(show_header=True, header_style="bold")
     table.add_column("style")
@@ -36,6 +36,8 @@ def styles_command(
     if sheet is None:
         return
     output_format(sheet)  # fail early on a bad extension
+    from painterly.sheet import contact_sheet  # OpenCV: loaded by the command, not by --help
+
     if photo is not None:
         img = load_image(photo, max_size=768)
     else:

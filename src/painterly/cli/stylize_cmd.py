@@ -7,11 +7,9 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import expand_inputs, output_paths, run_batch
+from painterly.cli._common import cpu_count, expand_inputs, output_paths, run_batch
 from painterly.cli._trust import NO_SIGN, NO_WATERMARK, VISIBLE_LABEL, finish_config
-from painterly.engine import stylize
 from painterly.errors import InputError
-from painterly.styles import check_strength, get_style
 
 
 @app.command("stylize")
@@ -36,14 +34,21 @@ def stylize_command(
     preserve_color: bool = typer.Option(False, "--preserve-color", help="Neural styles: keep the photo's colours, transfer texture only."),
     style_scale: float = typer.Option(1.0, "--style-scale", help="Neural styles: brush-stroke size, 1 = as trained, 2 = twice as large."),
     tile: int = typer.Option(None, "--tile", help="Neural styles: tile size in px for huge images (0 = never tile)."),
+    png_compression: str = typer.Option(
+        "fast", "--png-compression", help="fast: write PNGs fast; small: the smallest files "
+        "(usually a few % smaller, several times slower)."),
     visible_label: bool = VISIBLE_LABEL,
     no_sign: bool = NO_SIGN,
     no_watermark: bool = NO_WATERMARK,
 ) -> int:
     """Turn photos into art in the given style, a painting's style, or the style your words describe."""
+    from painterly.styles import check_strength
+
     img2img_strength = strength  # None: the diffusion model's own default (cli/_prompt.py)
     strength = 1.0 if strength is None else strength
     check_strength(strength)
+    if png_compression not in ("fast", "small"):
+        raise InputError(f"--png-compression must be fast or small, got {png_compression!r}")
     finish = finish_config(visible_label, no_sign, no_watermark)
     if voice is not None and prompt is not None:
         raise InputError("give --voice or --prompt, not both")
@@ -59,8 +64,11 @@ def stylize_command(
             raise InputError("--img2img needs --prompt: the words the model paints from")
         return stylize_by_prompt(inputs, output, prompt, strength=img2img_strength, seed=seed,
                                  max_size=max_size, img2img=img2img, finish=finish)
+    from painterly.engine import stylize
+    from painterly.io import load_image
+
     files = expand_inputs(inputs)
-    style_arg, label = _style_arg(style)  # unknown names and missing files fail before any work
+    style_arg, label, family = _style_arg(style)  # unknown names, missing files fail before work
     options = {}  # only what the user set, so that filter styles never see neural-only options
     if preserve_color:
         options["preserve_color"] = True
@@ -71,24 +79,57 @@ def stylize_command(
     outs = output_paths(files, output, label)
     meta = {"style": label, "strength": strength, "seed": seed, **options}
 
-    def paint(src: Path):
-        return stylize(src, style_arg, strength=strength, seed=seed, max_size=max_size, **options), meta
+    def load(src: Path):
+        return load_image(src, max_size=max_size)
 
+    def paint(img):
+        return stylize(img, style_arg, strength=strength, seed=seed, **options), meta
+
+    # filters paint on every core at once (their OpenCV/numpy calls release the GIL); a network
+    # already uses every core, so it paints one image at a time while others are read and written
+    painters = cpu_count() if family == "filter" else 1
     style_files = {f"style{i or ''}": Path(s.rsplit(":", 1)[0]) for i, s in enumerate(style)
                    if Path(s.rsplit(":", 1)[0]).is_file()}  # paintings used as styles: hashed
-    return run_batch(files, outs, output, f"stylize: {label}", paint, finish, style_files)
+    return run_batch(files, outs, output, f"stylize: {label}", paint, load=load, painters=painters,
+                     png_compression=png_compression, finish=finish, inputs=style_files)
+
+
+_BUILTIN = ("multistyle26",)
+_ARBITRARY = ("arbitrary_predict", "arbitrary_transform")
+
+
+def _warm_in_background(models: tuple[str, ...]) -> None:
+    """Load onnxruntime and the network sessions on another core while the inputs are read."""
+    import contextlib
+    import threading
+
+    from painterly.neural import networks
+
+    def warm():
+        with contextlib.suppress(Exception):  # the same call in the painting reports it
+            networks.warm_sessions(models)
+
+    threading.Thread(target=warm, name="painterly-warm", daemon=True).start()
+
 
 def _style_arg(styles: list[str]):
-    """CLI --style values -> (argument for stylize, label for file names and metadata)."""
-    from painterly.neural import parse_style_arg
-    from painterly.neural.feedforward import _resolve
+    """CLI --style values -> (argument for stylize, label for file names and metadata, family)."""
+    from painterly.styles import get_style
 
     if len(styles) == 1 and ":" not in styles[0] and not Path(styles[0]).is_file():
         spec = get_style(styles[0])
-        return spec.name, spec.name
+        if spec.family != "filter":
+            _warm_in_background(_BUILTIN if spec.family == "neural" else _ARBITRARY)
+        return spec.name, spec.name, spec.family
+    from painterly.neural import parse_style_arg
+    from painterly.neural.feedforward import _resolve
+
     items = [parse_style_arg(s) for s in styles]
-    _resolve([(src, w) for src, w in items])  # validates names, files and weights up front
+    _warm_in_background(_ARBITRARY if any(Path(src).is_file() for src, _ in items) else _BUILTIN)
+    # validates names, files and weights up front, and reads each painting once for the batch
+    resolved = _resolve([(src, w) for src, w in items])
     label = "+".join(Path(src).stem if Path(src).is_file() else src for src, _ in items)
-    if len(items) == 1 and Path(items[0][0]).is_file():
-        return items[0][0], label
-    return items, label
+    arg = [(src if r.image is None else r.image, w) for (src, w), r in zip(items, resolved)]
+    if len(arg) == 1 and resolved[0].image is not None:
+        return arg[0][0], label, "neural"
+    return arg, label, "neural"

@@ -9,25 +9,37 @@
   NCHW image in [0, 1] + ``style_weights[26]`` mixing the conditional instance-norm parameters;
   painterly's rewritten graph takes and returns NHWC.
 
+The rewritten graphs are kept on disk (:mod:`painterly.neural.graph_cache`), so that a run
+with a warm cache never imports ``onnx``; :func:`prepare_graphs` fills the cache ahead of time.
+
 Every runner takes ``stats``: ``None`` (plain run), ``"export"`` (also return the instance-norm
 statistics) or a list of arrays (run with these statistics instead of the image's own).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import os
+from pathlib import Path
 
 import numpy as np
 
-from painterly.models.packaged import model_path
+from painterly.models.packaged import ONNX_MODELS, model_path
+from painterly.neural import graph_cache
 from painterly.neural.sessions import get_session
 
 PRECISIONS = ("float", "int8")
 MULTIPLE = 4  # both transformers downsample twice by 2: sides padded to a multiple of 4
+STATS_MODES = (None, "export", "inject")  # plain run; tiling's two passes (see tiling.py)
+#: (model, precision, stats mode): every graph variant the runners below ask for
+VARIANTS = (
+    *(("arbitrary_transform", p, s) for p in PRECISIONS for s in STATS_MODES),
+    *(("arbitrary_predict", p, None) for p in PRECISIONS),
+    *(("multistyle26", "float", s) for s in STATS_MODES),
+)
 
 
-@lru_cache(maxsize=16)  # bounded: one serialised graph (<= 3 MB) per session variant
-def _graph(model: str, precision: str, stats_mode: str | None) -> bytes:
+def build_graph(model: str, precision: str, stats_mode: str | None) -> bytes:
+    """Rewrite the shipped graph ``model`` into the variant the runners use (imports onnx)."""
     import onnx
 
     from painterly.neural import graphs  # onnx is imported only when a graph is built
@@ -58,15 +70,46 @@ def _graph(model: str, precision: str, stats_mode: str | None) -> bytes:
     return m.SerializeToString()
 
 
-def _session(model: str, precision: str = "float", stats_mode: str | None = None):
+def graph(model: str, precision: str = "float", stats_mode: str | None = None, *,
+          cache_dir: str | os.PathLike | None = None) -> bytes:
+    """The serialised rewritten graph, from the on-disk cache (:mod:`~painterly.neural.graph_cache`)
+    or built and stored there. The shipped source file's sha256 is checked on every call."""
+    model_path(model)  # IntegrityError before anything keyed by the registry's hash is trusted
+    return graph_cache.cached_graph(_key(model, precision, stats_mode),
+                                    lambda: build_graph(model, precision, stats_mode), cache_dir)
+
+
+def prepare_graphs(cache_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Build every variant into the cache now (an install or image-build step); returns the files."""
+    out = []
+    for model, precision, stats_mode in VARIANTS:
+        graph(model, precision, stats_mode, cache_dir=cache_dir)
+        out.append(graph_cache.entry_path(_key(model, precision, stats_mode), cache_dir))
+    return out
+
+
+def _key(model: str, precision: str, stats_mode: str | None) -> dict:
+    return {"model": model, "precision": precision, "stats": stats_mode,
+            "source_sha256": ONNX_MODELS[model].sha256[ONNX_MODELS[model].files[0]], "version": graph_cache.REWRITE_VERSION}
+
+
+def _session(model: str, precision: str = "float", stats_mode: str | None = None, *,
+             cache_dir: str | os.PathLike | None = None):
     if precision not in PRECISIONS:
         from painterly.errors import InputError
 
         raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     # the 256 px style predictor takes ~10 ms and runs right before the transformer: measured
     # (2 cores) its spinning pool threads added ~40 ms to the transformer run that followed
-    return get_session((model, precision, stats_mode), lambda: _graph(model, precision, stats_mode),
+    return get_session((model, precision, stats_mode),
+                       lambda: graph(model, precision, stats_mode, cache_dir=cache_dir),
                        spin=model != "arbitrary_predict")
+
+
+def warm_sessions(models: tuple[str, ...], precision: str = "float") -> None:
+    """Create the plain sessions of ``models`` now, e.g. in a thread while the inputs are read."""
+    for model in models:
+        _session(model, "float" if model == "multistyle26" else precision)
 
 
 def pad_to_multiple(img: np.ndarray, multiple: int = MULTIPLE) -> tuple[np.ndarray, int, int]:

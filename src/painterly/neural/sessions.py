@@ -1,8 +1,16 @@
 """Cached onnxruntime sessions: one loaded network serves every request.
 
 ``InferenceSession.run`` is thread-safe, so each graph variant is built once, lazily, behind a
-lock, and shared. The key names the variant (model, precision, statistics mode); the builder
-returns the serialised graph. Threads: ``PAINTERLY_THREADS`` or onnxruntime's default.
+lock, and shared by the threads of one process. The key names the variant (model, precision,
+statistics mode); the builder returns the serialised graph. Threads: ``PAINTERLY_THREADS`` or
+onnxruntime's default.
+
+Processes: a session is never shared across ``fork`` (its thread pool does not survive it). The
+cache belongs to the process that filled it: a forked child (a server's worker, a
+multiprocessing pool) starts with an empty cache and a fresh lock, and builds its own sessions
+on first use. (onnxruntime's own global state does not survive fork either: a child forked
+after ``onnxruntime`` was imported can hang in its exit handlers. painterly imports it only when
+a network first runs, so fork server workers before that, or use the spawn/forkserver method.)
 """
 
 from __future__ import annotations
@@ -14,7 +22,25 @@ from painterly.models.cache import ModelCache
 
 # Bounded like every model cache (painterly.models.cache): 3 networks x 2 precisions x the
 # statistics modes in use stay well under 16; each session holds a few MB.
-_SESSIONS = ModelCache(max_items=16, name="onnxruntime sessions")
+_MAX_SESSIONS = 16
+_SESSIONS: ModelCache = ModelCache(max_items=_MAX_SESSIONS, name="onnxruntime sessions")
+_PID = os.getpid()  # the process that owns _SESSIONS
+# Sessions inherited through fork, kept referenced and never used: their thread pools live in
+# the parent, and destroying one in the child joins threads that do not exist here
+# (onnxruntime PR #31961), so they are set aside rather than freed.
+_INHERITED: list[ModelCache] = []
+
+
+def _after_fork_in_child() -> None:
+    # a new cache, with a new lock: a parent's thread may have held the old one at the fork
+    global _SESSIONS, _PID
+    if len(_SESSIONS):
+        _INHERITED.append(_SESSIONS)
+    _SESSIONS = ModelCache(max_items=_MAX_SESSIONS, name="onnxruntime sessions")
+    _PID = os.getpid()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def session_options(threads: int | None = None, spin: bool = True):
@@ -42,6 +68,8 @@ def get_session(key: tuple, build: Callable[[], bytes], threads: int | None = No
     import onnxruntime as ort
 
     full_key = key + (threads or int(os.environ.get("PAINTERLY_THREADS", "0") or 0), spin)
+    if os.getpid() != _PID:  # forked without the hook (os.fork from C, a custom start method)
+        _after_fork_in_child()
     return _SESSIONS.get(full_key, lambda: ort.InferenceSession(
         build(), session_options(threads, spin), providers=["CPUExecutionProvider"]))
 

@@ -8,7 +8,6 @@ are the CLI's and the Python API's (``style``, ``strength``, ``seed``, ``max_siz
 from __future__ import annotations
 
 import hashlib
-
 import importlib.util
 import time
 from collections.abc import Callable

@@ -100,7 +100,7 @@ class Worker:
             image, info = tasks.run(job["task"], params, inputs, self._progress)
             if self.lost:
                 return
-            fmt, _media, ext = tasks.media_for(params)
+            _fmt, _media, ext = tasks.media_for(params)
             data = tasks.encode_result(job["id"], job["task"], params, info, image, inputs)
             final = self.config.results_dir / f"{job['id']}.{ext}"
             tmp = self.config.results_dir / f".{job['id']}.{os.getpid()}.tmp"
