@@ -27,7 +27,6 @@ follow; a read is milliseconds against seconds of painting.
 from __future__ import annotations
 
 import contextlib
-
 import os
 import sys
 import tempfile
