@@ -47,7 +47,7 @@ def test_drift_guard_clear_case(chelsea):
     swapped = check_drift(cat, resize_max(to_image(d.coffee()), 256))
     assert swapped == {**swapped, "input": "cat", "output": "food", "drifted": True}
     _, meta = finish_artwork(resize_max(to_image(d.coffee()), 256), photo=cat,
-                             config=FinishConfig(watermark=False, sign=False, safety=False))
+                             config=FinishConfig(watermark=False, sign=False, safety=False, drift=True))
     assert meta["provenance"].extra["subject"]["drifted"] is True
     assert "the photo shows cat" in drift_warning(meta)
 

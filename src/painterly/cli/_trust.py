@@ -9,12 +9,16 @@ VISIBLE_LABEL = typer.Option(False, "--visible-label", help="Draw the visible AI
 NO_SIGN = typer.Option(False, "--no-sign", help="Do not add signed Content Credentials (C2PA), "
                        "even when keys exist ('painterly keys init').")
 NO_WATERMARK = typer.Option(False, "--no-watermark", help="Do not embed the invisible watermark.")
+CHECK_SUBJECT = typer.Option(False, "--check-subject", help="Warn when the result's subject is "
+                             "not the photo's (an ImageNet classifier, needs painterly[torch]; "
+                             "costs seconds per run); recorded in the provenance.")
 
 
-def finish_config(visible_label: bool, no_sign: bool, no_watermark: bool):
+def finish_config(visible_label: bool, no_sign: bool, no_watermark: bool,
+                  check_subject: bool = False):
     """The :class:`painterly.provenance.finish.FinishConfig` the flags ask for."""
     from painterly.provenance.finish import FinishConfig
     from painterly.provenance.label import LabelConfig
 
-    return FinishConfig(watermark=not no_watermark, sign=not no_sign,
+    return FinishConfig(watermark=not no_watermark, sign=not no_sign, drift=check_subject,
                         visible_label=LabelConfig() if visible_label else None)

@@ -11,7 +11,13 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import console, progress_bar
-from painterly.cli._trust import NO_SIGN, NO_WATERMARK, VISIBLE_LABEL, finish_config
+from painterly.cli._trust import (
+    CHECK_SUBJECT,
+    NO_SIGN,
+    NO_WATERMARK,
+    VISIBLE_LABEL,
+    finish_config,
+)
 from painterly.errors import InputError
 from painterly.io import output_format, save_image
 
@@ -43,6 +49,7 @@ def paint_command(
     visible_label: bool = VISIBLE_LABEL,
     no_sign: bool = NO_SIGN,
     no_watermark: bool = NO_WATERMARK,
+    check_subject: bool = CHECK_SUBJECT,
 ) -> int:
     """Generate an image from a prompt with a few-step diffusion model.
 
@@ -53,7 +60,7 @@ def paint_command(
 
     if (prompt is None) == (voice is None):
         raise InputError("give what to paint as the PROMPT argument or as --voice RECORDING (one of them)")
-    finish = finish_config(visible_label, no_sign, no_watermark)
+    finish = finish_config(visible_label, no_sign, no_watermark, check_subject)
     many = check_many(count, keep, output)  # -n/--keep: a folder of the best (curate_cmd.py)
     if not many:
         output_format(output)  # a bad extension fails before the model loads

@@ -8,7 +8,13 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import cpu_count, expand_inputs, output_paths, run_batch
-from painterly.cli._trust import NO_SIGN, NO_WATERMARK, VISIBLE_LABEL, finish_config
+from painterly.cli._trust import (
+    CHECK_SUBJECT,
+    NO_SIGN,
+    NO_WATERMARK,
+    VISIBLE_LABEL,
+    finish_config,
+)
 from painterly.errors import InputError
 
 
@@ -40,6 +46,7 @@ def stylize_command(
     visible_label: bool = VISIBLE_LABEL,
     no_sign: bool = NO_SIGN,
     no_watermark: bool = NO_WATERMARK,
+    check_subject: bool = CHECK_SUBJECT,
 ) -> int:
     """Turn photos into art in the given style, a painting's style, or the style your words describe."""
     from painterly.styles import check_strength
@@ -49,7 +56,7 @@ def stylize_command(
     check_strength(strength)
     if png_compression not in ("fast", "small"):
         raise InputError(f"--png-compression must be fast or small, got {png_compression!r}")
-    finish = finish_config(visible_label, no_sign, no_watermark)
+    finish = finish_config(visible_label, no_sign, no_watermark, check_subject)
     if voice is not None and prompt is not None:
         raise InputError("give --voice or --prompt, not both")
     if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)

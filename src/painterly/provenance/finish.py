@@ -36,7 +36,9 @@ class FinishConfig:
     visible_label: LabelConfig | None = None  # None: no visible label (CLI default; service: on)
     sign: bool = True  # C2PA-sign when keys exist (--no-sign to skip)
     home: Path | None = None  # where the keys are; None: $PAINTERLY_HOME or the config folder
-    drift: bool = True  # compare the subject's category of the photo and the result
+    drift: bool = False  # compare the subject's category of the photo and the result: off on
+    #                     the CLI unless --check-subject (loading the classifier costs seconds per
+    #                     process); on in the service, whose workers keep the model loaded
     safety: bool | None = None  # nudity check, flag and blur; None: when painterly[safety]
     #                             (AGPL model, optional) is installed
     attribution: bool = False  # closest built-in style in the provenance (first call renders
@@ -74,11 +76,14 @@ def finish_artwork(
     if config.safety or (config.safety is None and safety.available()):
         out, extra["safety"] = safety.check_and_blur(out)
     # 2. subject drift
-    if config.drift and (photo is not None or (inputs or {}).get("photo") is not None):
+    has_photo = photo is not None or (inputs or {}).get("photo") is not None
+    if config.drift and has_photo:
         from painterly.provenance.drift import check_drift
 
         ref = photo if photo is not None else load_image((inputs or {})["photo"])
         extra["subject"] = check_drift(ref, out)
+    elif has_photo:
+        extra["subject"] = {"checked": False, "note": "not checked (not asked: --check-subject)"}
     if config.attribution:
         from painterly.provenance.attribution import NOTE, attribute
 
