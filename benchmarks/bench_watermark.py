@@ -43,7 +43,7 @@ from PIL import Image
 
 from painterly.io import load_image, to_image, to_uint8
 from painterly.watermark import WatermarkConfig, embed, make_payload
-from painterly.watermark.detect import search
+from painterly.watermark.detection import search
 
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
 STYLES = ("oil", "watercolor", "cartoon", "ukiyo-e", "ink-wash", "pencil", "pop-art",

@@ -25,6 +25,8 @@ SKIPPED = {
     ("curation.md", 0): "needs CLIP weights from the model hub (painterly models pull)",
     ("generation.md", 1): "needs diffusion weights (sd-turbo, sd15-lcm) from the model hub",
     ("metrics.md", 1): "Gatys optimisation at 768 px: minutes of CPU (tests/test_gatys.py runs it small)",
+    ("README.md", 1): "an AUTOMATIC1111 client talking to a running 'painterly serve' "
+                      "(tests/test_service_a1111.py runs webuiapi against one)",
 }
 
 # Stand-ins for what the examples take as given: small files and variables.

@@ -17,6 +17,8 @@ import io
 import os
 from pathlib import Path
 
+from painterly._files import lock_exclusive, write_synced
+
 FIELDS = ("source", "style", "strength", "seed", "output", "sha256", "status", "error")
 NAME = "manifest.csv"
 
@@ -37,28 +39,16 @@ def write_atomic(path: Path, data: bytes) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    write_synced(tmp, data)
     os.replace(tmp, path)
 
 
 def lock_output(out_dir: Path):
     """One run per output folder: a second one would delete the first one's temporary files and
     write its rows twice. Returns the open lock file (held until closed or the process ends)."""
-    import fcntl
-
-    from painterly.errors import InputError
-
-    f = open(out_dir / ".augment.lock", "a+")  # noqa: SIM115  held for the run's life
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.close()
-        raise InputError(f"{out_dir}: another 'painterly augment' is writing here; wait for it "
-                         "or choose another output folder") from None
-    return f
+    return lock_exclusive(out_dir / ".augment.lock",
+                          f"{out_dir}: another 'painterly augment' is writing here; wait for it "
+                          "or choose another output folder")
 
 
 def remove_stale_temps(out_dir: Path) -> int:

@@ -19,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
+from painterly._files import write_synced
 from painterly.errors import InputError, MissingExtraError, PainterlyError
 from painterly.service.config import ServiceConfig
 from painterly.service.store import Store
@@ -180,10 +181,7 @@ class RaySupervisor:
             _, data, media, ext, info = answer
             final = self.config.results_dir / f"{job_id}.{ext}"
             tmp = self.config.results_dir / f".{job_id}.{os.getpid()}.{owner}.tmp"
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+            write_synced(tmp, data)
             if not self.store.finish(job_id, owner, tmp, final, media, info):
                 return "lost lease"
         helper._drop_inputs(job_id)

@@ -7,7 +7,6 @@ supervisor also fails jobs that used up their attempts and forgets results past 
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import shutil
 import signal
@@ -19,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import IO
 
-from painterly.errors import InputError
+from painterly._files import lock_exclusive
 from painterly.service.config import ServiceConfig
 from painterly.service.store import Store
 
@@ -32,14 +31,9 @@ STOP_GRACE_S = 10.0  # SIGTERM, then SIGKILL after this long
 def lock_data_dir(config: ServiceConfig) -> IO:
     """One server per data folder: a second one would hand out the first one's running jobs."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    f = open(config.data_dir / "server.lock", "a+")  # noqa: SIM115 (held for the server's life)
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.close()
-        raise InputError(f"another painterly server is using {config.data_dir}; stop it or give "
-                         "this one another --data folder") from None
-    return f
+    return lock_exclusive(config.data_dir / "server.lock",
+                          f"another painterly server is using {config.data_dir}; stop it or give "
+                          "this one another --data folder")
 
 
 @dataclass

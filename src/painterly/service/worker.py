@@ -20,6 +20,7 @@ import threading
 import time
 from pathlib import Path
 
+from painterly._files import write_synced
 from painterly.errors import CancelledError, InputError, PainterlyError
 from painterly.service import tasks
 from painterly.service.config import ServiceConfig
@@ -104,10 +105,7 @@ class Worker:
             data = tasks.encode_result(job["id"], job["task"], params, info, image, inputs)
             final = self.config.results_dir / f"{job['id']}.{ext}"
             tmp = self.config.results_dir / f".{job['id']}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+            write_synced(tmp, data)
             info["width"], info["height"] = int(image.shape[1]), int(image.shape[0])
             if self.store.finish(job["id"], self.owner, tmp, final, _media, info):
                 self._drop_inputs(job["id"])

@@ -5,7 +5,7 @@
 
 from painterly.video.flicker import warping_error
 from painterly.video.flow import FlowConfig, FlowEstimator, consistency_mask, warp
-from painterly.video.stabilize import Stabilizer, StabilizerConfig, stabilize
+from painterly.video.stabilizer import Stabilizer, StabilizerConfig, stabilize
 
 __all__ = [
     "FlowConfig",

@@ -14,7 +14,7 @@ Viterbi. A keyed 24-bit tag rejects unmarked images. See docs/watermark.md.
 
 from painterly.watermark.code import make_payload
 from painterly.watermark.config import PUBLIC_KEY, Detection, WatermarkConfig
-from painterly.watermark.detect import detect
-from painterly.watermark.embed import embed
+from painterly.watermark.detection import detect
+from painterly.watermark.embedding import embed
 
 __all__ = ["PUBLIC_KEY", "Detection", "WatermarkConfig", "detect", "embed", "make_payload"]
