@@ -11,7 +11,6 @@
 service). Submodules that need optional packages import them lazily.
 """
 
-from painterly.provenance.readback import inspect
 from painterly.provenance.record import AigcConfig, InputRef, Provenance, SignConfig, input_ref
 
 __all__ = ["AigcConfig", "InputRef", "Provenance", "SignConfig", "finish_artwork", "input_ref",
@@ -23,4 +22,8 @@ def __getattr__(name: str):
         from painterly.provenance import finish
 
         return getattr(finish, name)
+    if name == "inspect":  # the reader (XML parsing, C2PA): imported only where files are read
+        from painterly.provenance.readback import inspect
+
+        return inspect
     raise AttributeError(f"module 'painterly.provenance' has no attribute {name!r}")

@@ -16,12 +16,18 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from html import escape as _html_escape
 from typing import Any
-from xml.sax.saxutils import escape
 
 import numpy as np
 
 from painterly.provenance.record import Provenance
+
+
+def escape(text: str) -> str:
+    """XML character data: &, < and > escaped (html.escape, not xml.sax.saxutils, whose import
+    pulls urllib and http.client into every write)."""
+    return _html_escape(text, quote=False)
 
 TC260_NS = "http://www.tc260.org.cn/ns/AIGC/1.0/"
 PAINTERLY_NS = "urn:painterly:provenance:1.0/"
