@@ -42,3 +42,24 @@ def test_attribute_cli_library_json(tmp_path, monkeypatch, paintings, chelsea, c
     assert [set(r) for r in ranked] == [{"style", "score"}] * 3
     assert ranked[0]["style"] == "library:udnie"
     assert main(["attribute", str(art), "--no-builtin"]) == 2  # nothing to compare with
+
+
+def test_stylize_attribute_records_the_top_match_in_the_provenance(tmp_path, chelsea, capsys):
+    photo = save_image(resize_max(chelsea, 256), tmp_path / "c.png")
+    art = tmp_path / "art.png"
+    assert main(["stylize", str(photo), "-o", str(art), "--style", "teal-mosaic",
+                 "--no-watermark", "--attribute"]) == 0
+    capsys.readouterr()
+    assert main(["inspect", str(art), "--json"]) == 0
+    recorded = json.loads(capsys.readouterr().out)["provenance"]["attribution"]
+    assert main(["attribute", str(art), "--json"]) == 0
+    ranked = json.loads(capsys.readouterr().out)
+    # recorded on the float result before it was written in 8 bits: the same top, the same score
+    assert recorded["top"]["style"] == ranked[0]["style"] == "teal-mosaic"
+    assert abs(recorded["top"]["score"] - ranked[0]["score"]) < 0.01
+    assert "closest" in recorded["reference"]
+    plain = tmp_path / "plain.png"
+    assert main(["stylize", str(photo), "-o", str(plain), "--style", "teal-mosaic"]) == 0
+    capsys.readouterr()
+    assert main(["inspect", str(plain), "--json"]) == 0
+    assert "attribution" not in json.loads(capsys.readouterr().out)["provenance"]

@@ -13,12 +13,18 @@ CHECK_SUBJECT = typer.Option(False, "--check-subject", help="Warn when the resul
                              "not the photo's (an ImageNet classifier, needs painterly[torch]; "
                              "costs seconds per run); recorded in the provenance.")
 
+ATTRIBUTE = typer.Option(False, "--attribute", help="Record the closest built-in style in the "
+                         "provenance (style vectors: the closest in style among painterly's "
+                         "built-ins, not proof of origin; the first call renders each built-in "
+                         "once, about 2 s).")
+
 
 def finish_config(visible_label: bool, no_sign: bool, no_watermark: bool,
-                  check_subject: bool = False):
+                  check_subject: bool = False, attribute: bool = False):
     """The :class:`painterly.provenance.finish.FinishConfig` the flags ask for."""
     from painterly.provenance.finish import FinishConfig
     from painterly.provenance.label import LabelConfig
 
     return FinishConfig(watermark=not no_watermark, sign=not no_sign, drift=check_subject,
+                        attribution=attribute,
                         visible_label=LabelConfig() if visible_label else None)

@@ -12,6 +12,7 @@ import typer
 from painterly.cli import app
 from painterly.cli._common import console, progress_bar
 from painterly.cli._trust import (
+    ATTRIBUTE,
     CHECK_SUBJECT,
     NO_SIGN,
     NO_WATERMARK,
@@ -50,6 +51,7 @@ def paint_command(
     no_sign: bool = NO_SIGN,
     no_watermark: bool = NO_WATERMARK,
     check_subject: bool = CHECK_SUBJECT,
+    attribute: bool = ATTRIBUTE,
 ) -> int:
     """Generate an image from a prompt with a few-step diffusion model.
 
@@ -60,7 +62,7 @@ def paint_command(
 
     if (prompt is None) == (voice is None):
         raise InputError("give what to paint as the PROMPT argument or as --voice RECORDING (one of them)")
-    finish = finish_config(visible_label, no_sign, no_watermark, check_subject)
+    finish = finish_config(visible_label, no_sign, no_watermark, check_subject, attribute)
     many = check_many(count, keep, output)  # -n/--keep: a folder of the best (curate_cmd.py)
     if not many:
         output_format(output)  # a bad extension fails before the model loads

@@ -9,6 +9,7 @@ import typer
 from painterly.cli import app
 from painterly.cli._common import cpu_count, expand_inputs, output_paths, run_batch
 from painterly.cli._trust import (
+    ATTRIBUTE,
     CHECK_SUBJECT,
     NO_SIGN,
     NO_WATERMARK,
@@ -47,6 +48,7 @@ def stylize_command(
     no_sign: bool = NO_SIGN,
     no_watermark: bool = NO_WATERMARK,
     check_subject: bool = CHECK_SUBJECT,
+    attribute: bool = ATTRIBUTE,
 ) -> int:
     """Turn photos into art in the given style, a painting's style, or the style your words describe."""
     from painterly.styles import check_strength
@@ -56,7 +58,7 @@ def stylize_command(
     check_strength(strength)
     if png_compression not in ("fast", "small"):
         raise InputError(f"--png-compression must be fast or small, got {png_compression!r}")
-    finish = finish_config(visible_label, no_sign, no_watermark, check_subject)
+    finish = finish_config(visible_label, no_sign, no_watermark, check_subject, attribute)
     if voice is not None and prompt is not None:
         raise InputError("give --voice or --prompt, not both")
     if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)

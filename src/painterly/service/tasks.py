@@ -28,7 +28,7 @@ FILES = {
     "paint": {"image": (1, False), "mask": (1, False)},
     "curate": {"image": (64, True)},
 }
-COMMON = {"task", "format", "seed", "visible_label", "watermark"}  # the last two: trust steps
+COMMON = {"task", "format", "seed", "visible_label", "watermark", "attribute"}  # last 3: trust
 OPTIONS = {
     "stylize": COMMON | {"style", "strength", "max_size", "prompt", "preserve_color", "style_scale",
                          "tile"},
@@ -132,7 +132,7 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
     if unknown:
         raise InputError(f"unknown field(s) for task {task!r}: {', '.join(unknown)}; "
                          f"accepted: {', '.join(sorted(OPTIONS[task]))}")
-    for key in ("visible_label", "watermark"):
+    for key in ("visible_label", "watermark", "attribute"):
         _bool(p, key)
     for name, (most, required) in FILES[task].items():
         n = files.get(name, 0)
@@ -318,7 +318,8 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     Painted results (stylize, paint) get the AI-content label and provenance in their metadata,
     the invisible watermark (serial from the job id; ``"watermark": false`` skips it), the visible
     label (on by default in the service; ``"visible_label": false`` skips it), the subject-drift
-    check for stylize, and C2PA Content Credentials when keys exist. A curated result is one of
+    check for stylize, the closest built-in style when ``"attribute": true``, and C2PA Content
+    Credentials when keys exist. A curated result is one of
     the user's own pictures: it is re-encoded with provenance but no AI label. ``info`` receives
     ``subject``, ``watermark`` and ``safety`` so that the job reports them.
     """
@@ -338,11 +339,12 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         watermark=params.get("watermark", True),
         visible_label=LabelConfig() if params.get("visible_label", True) else None,
         drift=task == "stylize",
+        attribution=bool(params.get("attribute", False)),
     )
     image, meta = finish_artwork(image, params=meta, technique=task, config=config,
                                  inputs={"photo": first("image"), "style": first("style_image"),
                                          "mask": first("mask")})
     extra = meta["provenance"].extra
-    info.update({k: extra[k] for k in ("subject", "watermark", "safety") if k in extra})
+    info.update({k: extra[k] for k in ("subject", "watermark", "safety", "attribution") if k in extra})
     return encode_image(image, fmt, metadata=meta)
 
