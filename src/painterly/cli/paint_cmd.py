@@ -103,8 +103,9 @@ def paint_command(
 
     img, meta = finish_artwork(img, params=meta, inputs={"photo": init, "mask": mask},
                                technique="paint", config=finish)
-    if drift_warning(meta):
-        console.print(f"[yellow]{drift_warning(meta)}[/]", highlight=False)
+    warning = drift_warning(meta)
+    if warning:
+        console.print(f"[yellow]{warning}[/]", highlight=False)
     save_image(img, output, metadata=meta)
     console.print(f"wrote {output}")
     return 0

@@ -77,7 +77,8 @@ def stylize_command(
     from painterly.io import load_image
 
     files = expand_inputs(inputs)
-    style_arg, label, family = _style_arg(style)  # unknown names, missing files fail before work
+    # unknown names and missing files fail before any work
+    style_arg, label, family, paintings = _style_arg(style)
     options = {}  # only what the user set, so that filter styles never see neural-only options
     if preserve_color:
         options["preserve_color"] = True
@@ -97,8 +98,7 @@ def stylize_command(
     # filters paint on every core at once (their OpenCV/numpy calls release the GIL); a network
     # already uses every core, so it paints one image at a time while others are read and written
     painters = cpu_count() if family == "filter" else 1
-    style_files = {f"style{i or ''}": Path(s.rsplit(":", 1)[0]) for i, s in enumerate(style)
-                   if Path(s.rsplit(":", 1)[0]).is_file()}  # paintings used as styles: hashed
+    style_files = {f"style{i or ''}": p for i, p in enumerate(paintings)}  # hashed, never copied
     return run_batch(files, outs, output, f"stylize: {label}", paint, load=load, painters=painters,
                      png_compression=png_compression, finish=finish, inputs=style_files)
 
@@ -122,14 +122,15 @@ def _warm_in_background(models: tuple[str, ...]) -> None:
 
 
 def _style_arg(styles: list[str]):
-    """CLI --style values -> (argument for stylize, label for file names and metadata, family)."""
+    """CLI --style values -> (argument for stylize, label for file names and metadata, family,
+    the paths of the paintings used as styles)."""
     from painterly.styles import get_style
 
     if len(styles) == 1 and ":" not in styles[0] and not Path(styles[0]).is_file():
         spec = get_style(styles[0])
         if spec.family != "filter":
             _warm_in_background(_BUILTIN if spec.family == "neural" else _ARBITRARY)
-        return spec.name, spec.name, spec.family
+        return spec.name, spec.name, spec.family, []
     from painterly.neural import parse_style_arg
     from painterly.neural.feedforward import _resolve
 
@@ -139,6 +140,7 @@ def _style_arg(styles: list[str]):
     resolved = _resolve([(src, w) for src, w in items])
     label = "+".join(Path(src).stem if Path(src).is_file() else src for src, _ in items)
     arg = [(src if r.image is None else r.image, w) for (src, w), r in zip(items, resolved)]
+    paintings = [Path(src) for (src, _), r in zip(items, resolved) if r.image is not None]
     if len(arg) == 1 and resolved[0].image is not None:
-        return arg[0][0], label, "neural"
-    return arg, label, "neural"
+        return arg[0][0], label, "neural", paintings
+    return arg, label, "neural", paintings
