@@ -70,11 +70,33 @@ def test_signed_output_verifies_offline(art, fmt, home):
     assert info["ai_label"]["Label"] == "1" and info["provenance"]["style"] == "oil"
 
 
+def _pixel_chunk(data: bytes, fmt: str) -> int:
+    """Offset of the pixel data's chunk, found by walking the container's structure (a byte
+    search could land inside the manifest, whose signature bytes are random)."""
+    import struct
+
+    if fmt == "PNG":
+        pos = 8
+        while data[pos + 4:pos + 8] != b"IDAT":
+            pos += 12 + struct.unpack(">I", data[pos:pos + 4])[0]
+        return pos + 4
+    if fmt == "JPEG":
+        pos = 2
+        while data[pos:pos + 2] != b"\xff\xda":
+            pos += 2 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        return pos
+    pos = 12  # WebP: RIFF chunks, little-endian sizes, padded to even
+    while data[pos:pos + 4] != b"VP8 ":
+        n = struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        pos += 8 + n + (n & 1)
+    return pos
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_edited_pixels_are_invalid_with_hash_mismatch(art, fmt, home):
     data = bytearray(_signed(art, fmt, home))
-    at = data.find(PIXEL_CHUNK[fmt])
-    assert at > 0
+    at = _pixel_chunk(bytes(data), fmt)
+    assert data[at:at + len(PIXEL_CHUNK[fmt])] == PIXEL_CHUNK[fmt]
     data[at + 24] ^= 0x5A
     v = verify(bytes(data), fmt, anchors=key_paths(home).root_cert.read_text())
     assert v["state"] == "Invalid"

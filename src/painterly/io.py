@@ -432,7 +432,10 @@ def check_output(out: Any, like: np.ndarray, name: str) -> np.ndarray:
 
 def to_uint8(img: np.ndarray | Image.Image) -> np.ndarray:
     """Image -> uint8 HxWx3 (rounded). Takes what :func:`check_image` takes, under its rules."""
-    return np.clip(check_image(img) * np.float32(255.0) + np.float32(0.5), 0, 255).astype(np.uint8)
+    x = check_image(img)  # in [0, 1]: x * 255 + 0.5 lies in [0.5, 255.5], truncation rounds it
+    t = np.multiply(x, np.float32(255.0))
+    t += np.float32(0.5)
+    return t.astype(np.uint8)
 
 
 def to_pil(img: np.ndarray | Image.Image) -> Image.Image:
@@ -449,12 +452,11 @@ def output_format(path: str | os.PathLike) -> str:
     return OUTPUT_FORMATS[ext]
 
 
-#: PNG compression, by measurement on 1024 px artworks (benchmarks/RESULTS.md): "fast" codes
-#: PNG's filtered rows with zlib's Huffman-only strategy: 2-8x faster than zlib's default level 6,
-#: and within 15 % of its size (smaller on noisy or smooth art, where string matches are rare);
-#: "small" also tries level 9 and keeps the smaller file (several times slower).
+#: PNG compression, by measurement on 1024 px and 1920x1080 artworks (benchmarks/RESULTS.md):
+#: "fast" is painterly's own encoder (:mod:`painterly._png`: Paeth filter, ISA-L deflate), about
+#: 4x faster than Pillow's fastest setting at a similar size; "small" also tries zlib level 9
+#: with Pillow's adaptive filters and keeps the smaller file (several times slower).
 PNG_COMPRESSION = ("fast", "small")
-_PNG_FAST = {"compress_level": 1, "compress_type": zlib.Z_HUFFMAN_ONLY}
 _PNG_SMALL = {"compress_level": 9, "compress_type": zlib.Z_DEFAULT_STRATEGY}
 
 
@@ -478,34 +480,34 @@ def encode_image(
         fmt = "JPEG"
     if fmt not in set(OUTPUT_FORMATS.values()):
         raise InputError(f"output format must be PNG, JPEG or WEBP, got {fmt!r}")
-    pil = to_pil(img)  # a fresh image: no info/exif from the source
-    buf = _io.BytesIO()
-    kwargs: dict[str, Any] = {}
+    rgb = to_uint8(img)  # a fresh array: no info/exif from the source
     # --- provenance: AI label + painterly's record as XMP in every format, the A1111 text in
     # PNG, and a C2PA manifest when the metadata's Provenance has signing keys (painterly.provenance)
     from painterly.provenance import xmp as _xmp
     from painterly.provenance.c2pa_sign import finish_bytes
 
-    text, xmp, prov = _xmp.container_fields(img, metadata)
-    kwargs["xmp"] = xmp.encode("utf-8")  # JPEG APP1, WebP XMP chunk (PNG: the iTXt below)
+    text, xmp, prov = _xmp.container_fields(rgb, metadata)  # hashes the pixels as written
     # --- end provenance
     if fmt == "PNG":
-        info = PngImagePlugin.PngInfo()
-        for k, v in text.items():
-            info.add_text(k, v)
-        info.add_itxt(_xmp.PNG_XMP_KEY, xmp)
-        kwargs["pnginfo"] = info
-        del kwargs["xmp"]
-        kwargs.update(_PNG_FAST)
+        from painterly import _png
+
+        chunks = [_png.text_chunk(k, v) for k, v in text.items()]
+        chunks.append(_png.itxt_chunk(_xmp.PNG_XMP_KEY, xmp))
+        data = _png.encode_rgb(rgb, chunks)  # see painterly._png: ~4x Pillow's fastest setting
+        if png_compression == "small":
+            info = PngImagePlugin.PngInfo()
+            for k, v in text.items():
+                info.add_text(k, v)
+            info.add_itxt(_xmp.PNG_XMP_KEY, xmp)
+            small = _io.BytesIO()
+            Image.fromarray(rgb, mode="RGB").save(small, format=fmt, pnginfo=info, **_PNG_SMALL)
+            if small.tell() < len(data):
+                data = small.getvalue()
     else:
-        kwargs["quality"] = quality
-    pil.save(buf, format=fmt, **kwargs)
-    if fmt == "PNG" and png_compression == "small":
-        small = _io.BytesIO()
-        pil.save(small, format=fmt, **dict(kwargs, **_PNG_SMALL))
-        if small.tell() < buf.tell():
-            buf = small
-    return finish_bytes(buf.getvalue(), fmt, prov)
+        buf = _io.BytesIO()  # JPEG APP1, WebP XMP chunk
+        Image.fromarray(rgb, mode="RGB").save(buf, format=fmt, xmp=xmp.encode("utf-8"), quality=quality)
+        data = buf.getvalue()
+    return finish_bytes(data, fmt, prov)
 
 
 def save_image(

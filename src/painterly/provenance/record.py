@@ -113,10 +113,14 @@ def _jsonable(v: Any) -> Any:
 
 
 def pixel_sha256(img: np.ndarray) -> str:
-    """sha256 of the image as written: 8-bit RGB, row-major (what a reader decodes losslessly)."""
+    """sha256 of the image as written: 8-bit RGB, row-major (what a reader decodes losslessly).
+    ``img``: a contract image, or the HxWx3 uint8 array about to be written (hashed as it is)."""
     from painterly.io import to_uint8
 
-    return hashlib.sha256(np.ascontiguousarray(to_uint8(img)).tobytes()).hexdigest()
+    if not (isinstance(img, np.ndarray) and img.dtype == np.uint8 and img.ndim == 3
+            and img.shape[2] == 3):
+        img = to_uint8(img)
+    return hashlib.sha256(np.ascontiguousarray(img).data).hexdigest()
 
 
 def input_ref(role: str, src: Any) -> InputRef:
