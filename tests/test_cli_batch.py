@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import importlib
+import os
+import platform
 import subprocess
 import sys
 import threading
@@ -173,12 +175,37 @@ def test_png_compression_fast_or_small(tmp_path, small_photo, capsys):
 
 
 def test_help_loads_no_heavy_module():
-    """`painterly --help` stays fast: OpenCV, onnxruntime, onnx, torch and rich load only when used."""
+    """`painterly --help` stays fast: numpy, Pillow, OpenCV, onnxruntime, onnx, torch and rich load
+    only when used."""
     code = ("import sys, contextlib, io\n"
             "from painterly.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    assert main(['--help']) == 0\n"
-            "heavy = ('cv2', 'onnxruntime', 'onnx', 'torch', 'skimage', 'rich', 'pydantic')\n"
+            "heavy = ('cv2', 'onnxruntime', 'onnx', 'torch', 'skimage', 'rich', 'pydantic', 'numpy',\n"
+            "         'PIL')\n"
             "print(sorted(m for m in heavy if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_cli_sets_up_its_process_before_numpy_loads():
+    """One OpenBLAS thread (unless the user chose) takes effect only if set before numpy loads:
+    importing painterly and its CLI must not load numpy (painterly.cli._process)."""
+    code = ("import os, sys, contextlib, io\n"
+            "import painterly, painterly.cli\n"
+            "print('numpy' in sys.modules)\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    painterly.cli.main(['--help'])\n"
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+            "from painterly.cli._process import keep_freed_memory\n"
+            "print(keep_freed_memory())\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
+    assert out[:2] == ["False", "1"], out
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert out[2] == "True"
+    env["OPENBLAS_NUM_THREADS"] = "2"  # the user's choice stays
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
+    assert out[1] == "2"

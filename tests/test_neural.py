@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -397,3 +400,40 @@ def test_style_predictor_threads_do_not_spin(painting):
     assert pred.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     with pytest.raises(RuntimeError):  # not set: onnxruntime's default (spinning)
         big.get_session_config_entry("session.intra_op.allow_spinning")
+
+
+def test_one_prediction_per_painting_when_threads_ask_at_once(monkeypatch):
+    """Threads asking for the same painting's vector at once share one prediction (the CLI's
+    warm thread and the painting step do); if that prediction fails, the next caller predicts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    painting = _painting(seed=11)  # not in the cache yet
+    real, calls, gate = networks.predict_style, [], threading.Event()
+
+    def slow(view, **kw):
+        calls.append(1)
+        gate.wait(5)  # hold the first prediction until every thread has asked
+        return real(view, **kw)
+
+    monkeypatch.setattr(networks, "predict_style", slow)
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(neural.style_embedding, painting) for _ in range(4)]
+        time.sleep(0.2)
+        gate.set()
+        vecs = [f.result() for f in futures]
+    assert len(calls) == 1
+    assert all(np.array_equal(v, vecs[0]) for v in vecs)
+
+    other, calls[:] = _painting(seed=12), []
+
+    def fail_once(view, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("first prediction fails")
+        return real(view, **kw)
+
+    monkeypatch.setattr(networks, "predict_style", fail_once)
+    with pytest.raises(RuntimeError):
+        neural.style_embedding(other)
+    assert neural.style_embedding(other).shape == (100,)  # nothing left pending
+    assert len(calls) == 2

@@ -126,3 +126,22 @@ def test_no_module_is_shadowed_by_a_function_of_the_same_name():
                 shadowed.append(f"{pkg.__name__}.{m.name}")
     assert set(shadowed) <= KNOWN_SHADOWED
     assert callable(painterly.stylize) and inspect.isfunction(painterly.neural.transfer)
+
+
+def test_import_painterly_is_light_and_complete():
+    """`import painterly` loads no numpy (the CLI sets up its process first); the public names
+    and the subpackages still resolve on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys, painterly\n"
+            "print('numpy' in sys.modules)\n"
+            "from painterly import stylize, load_image, save_image, Limits, get_style, neural\n"
+            "print(callable(stylize), callable(painterly.neural.transfer), callable(painterly.io.to_uint8))\n"
+            "print(sorted(set(painterly.__all__) - set(dir(painterly))))\n"
+            "try:\n"
+            "    painterly.no_such_name\n"
+            "except AttributeError as e:\n"
+            "    print('AttributeError')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:4] == ["False", "True True True", "[]", "AttributeError"], out

@@ -8,7 +8,6 @@ Public API (all images follow the contract in :mod:`painterly.io`: float32 HxWx3
     painterly.save_image(art, "art.png")
 """
 
-from painterly.engine import stylize
 from painterly.errors import (
     InputError,
     LimitError,
@@ -17,13 +16,19 @@ from painterly.errors import (
     UnknownStyleError,
     UnsupportedFormatError,
 )
-from painterly.io import Limits, load_image, save_image
-from painterly.styles import Style, get_style, list_styles
 
 __version__ = "0.1.0"
 
-# Capabilities imported on first use, so that `import painterly` stays light (never torch).
+# Everything else is imported on first use: `import painterly` stays light (no numpy, never
+# torch), so that the command line can set up its process before numpy loads (painterly.cli).
 _LAZY = {
+    "stylize": "painterly.engine",
+    "Limits": "painterly.io",
+    "load_image": "painterly.io",
+    "save_image": "painterly.io",
+    "Style": "painterly.styles",
+    "get_style": "painterly.styles",
+    "list_styles": "painterly.styles",
     "score": "painterly.curation.rank",
     "rank": "painterly.curation.rank",
     "curate": "painterly.curation.rank",
@@ -33,13 +38,23 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if not name.startswith("_"):  # a subpackage, as `import painterly` used to load some of them
+        try:
+            return importlib.import_module(f"painterly.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"painterly.{name}":
+                raise
     raise AttributeError(f"module 'painterly' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [

@@ -60,13 +60,10 @@ from painterly.errors import (
     LimitError,
     UnsupportedFormatError,
 )
+from painterly.formats import ALLOWED_FORMATS, OUTPUT_FORMATS, output_format
 
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes] | Image.Image | np.ndarray
 
-#: Formats decoded, by Pillow format name. Detection is by content (magic bytes), never by name.
-ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
-#: Output formats by file extension.
-OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 #: How far a float image may overshoot [0, 1] and still be accepted (then clipped): half an 8-bit
 #: level, so the overshoot of resampling and colour maths (1.0000001) never changes a saved pixel,
 #: while 0-255 data (``img * 255``) and other scales are refused.
@@ -440,16 +437,6 @@ def to_uint8(img: np.ndarray | Image.Image) -> np.ndarray:
 
 def to_pil(img: np.ndarray | Image.Image) -> Image.Image:
     return Image.fromarray(to_uint8(img), mode="RGB")
-
-
-def output_format(path: str | os.PathLike) -> str:
-    ext = Path(path).suffix.lower()
-    if ext not in OUTPUT_FORMATS:
-        raise InputError(
-            f"cannot write {Path(path).name!r}: output extension must be one of "
-            f"{', '.join(sorted(OUTPUT_FORMATS))}"
-        )
-    return OUTPUT_FORMATS[ext]
 
 
 #: PNG compression, by measurement on 1024 px and 1920x1080 artworks (benchmarks/RESULTS.md):

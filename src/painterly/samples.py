@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from painterly.errors import UnknownNameError
-from painterly.io import to_image
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: name -> (skimage.data function, what it shows)
 SAMPLES = {
@@ -21,5 +23,7 @@ def sample_photo(name: str = "chelsea") -> np.ndarray:
     if name not in SAMPLES:
         raise UnknownNameError(name, SAMPLES)
     import skimage.data
+
+    from painterly.io import to_image
 
     return to_image(getattr(skimage.data, SAMPLES[name][0])())

@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from painterly.errors import InputError
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+from painterly.formats import INPUT_SUFFIXES as IMAGE_SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    from painterly.cli._process import prefer_one_blas_thread
+
+    prefer_one_blas_thread()  # before numpy loads (see painterly.cli._process)
     try:
         result = app(args=args, standalone_mode=False, prog_name="painterly")
         return result if isinstance(result, int) else 0

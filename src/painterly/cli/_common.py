@@ -18,7 +18,8 @@ import typer
 
 from painterly.cli._notes import quiet
 from painterly.errors import InputError, PainterlyError
-from painterly.io import ALLOWED_FORMATS, OUTPUT_FORMATS, output_format
+from painterly.formats import INPUT_SUFFIXES as IMAGE_SUFFIXES
+from painterly.formats import OUTPUT_FORMATS, output_format
 
 
 @functools.cache
@@ -37,8 +38,6 @@ class _LazyConsole:
 
 
 console = _LazyConsole()
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
-assert len(ALLOWED_FORMATS) == 6  # keep IMAGE_SUFFIXES in step with io.ALLOWED_FORMATS
 
 
 def expand_inputs(inputs: Iterable[Path]) -> list[Path]:
@@ -139,8 +138,10 @@ def run_batch(
     ``finish`` (a :class:`painterly.provenance.finish.FinishConfig`) runs the trust steps on each
     result (label, watermark, drift, signing), with ``src`` as the photo plus ``inputs``.
     """
+    from painterly.cli._process import keep_freed_memory
     from painterly.io import save_image
 
+    keep_freed_memory()  # before the workers start (see painterly.cli._process)
     n = len(files)
     workers = max(1, min(n, workers or max(2, cpu_count())))
     slots = threading.BoundedSemaphore(max(1, min(painters, workers)))

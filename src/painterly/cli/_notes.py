@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import warnings
 
 from painterly.errors import DecodeWarning
 
 _state = {"quiet": False}
+
+
+_WRITE_LOCK = threading.Lock()
 
 
 def quiet() -> bool:
@@ -36,7 +40,11 @@ def configure(ctx, *, quiet: bool, debug: bool) -> None:
             saved_show(message, category, filename, lineno, file, line)
         elif not _state["quiet"] and str(message) not in shown:
             shown.add(str(message))
-            print(f"painterly: note: {message}", file=sys.stderr, flush=True)
+            # one write per line: print() writes the text and the newline apart, and a batch's
+            # worker threads then interleave their notes on one line
+            with _WRITE_LOCK:
+                sys.stderr.write(f"painterly: note: {message}\n")
+                sys.stderr.flush()
 
     warnings.showwarning = show
     warnings.filterwarnings("always", category=DecodeWarning)  # dedup is ours, by text

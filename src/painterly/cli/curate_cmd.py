@@ -6,16 +6,17 @@ import json
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
 
 from painterly.cli import app
 from painterly.cli._common import console, expand_inputs, progress_bar
 from painterly.cli._trust import NO_SIGN, NO_WATERMARK, VISIBLE_LABEL, finish_config
 from painterly.errors import InputError, PainterlyError
-from painterly.io import load_image, save_image
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Pictures are scored at this size at most: CLIP sees 224 px, the quality score 512 px.
 SCORE_SIZE = 1024
@@ -41,6 +42,7 @@ def print_ranking(result, names: list[str]) -> None:
 def write_sheet_and_summary(out: Path, images: list[np.ndarray], result, names: list[str],
                             finish=None, **extra) -> tuple[Path, Path]:
     from painterly.curation.report import curation_sheet, curation_summary
+    from painterly.io import save_image
 
     sheet_path, json_path = out / "contact-sheet.png", out / "ranking.json"
     sheet = curation_sheet(images, result, names=names)
@@ -88,6 +90,7 @@ def paint_and_curate(
     in the captions) and ``ranking.json``.
     """
     from painterly.curation.rank import check_keep, curate
+    from painterly.io import save_image
 
     if keep < 1:
         raise InputError(f"--keep must be at least 1, got {keep}")
@@ -140,6 +143,7 @@ def curate_command(
 ) -> int:
     """Rank pictures by how well they match a prompt (CLIP) and by quality; keep the best."""
     from painterly.curation.rank import check_keep, curate
+    from painterly.io import load_image
 
     if keep < 1:
         raise InputError(f"--keep must be at least 1, got {keep}")

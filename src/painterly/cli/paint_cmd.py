@@ -20,7 +20,7 @@ from painterly.cli._trust import (
     finish_config,
 )
 from painterly.errors import InputError
-from painterly.io import output_format, save_image
+from painterly.formats import output_format
 
 
 @app.command("paint")
@@ -106,6 +106,8 @@ def paint_command(
     warning = drift_warning(meta)
     if warning:
         console.print(f"[yellow]{warning}[/]", highlight=False)
+    from painterly.io import save_image
+
     save_image(img, output, metadata=meta)
     console.print(f"wrote {output}")
     return 0

@@ -9,9 +9,7 @@ import typer
 from painterly.cli import app
 from painterly.cli._common import console as err_console
 from painterly.cli._common import progress_bar
-from painterly.engine import stylize
-from painterly.io import load_image, output_format, save_image
-from painterly.styles import list_styles
+from painterly.formats import output_format
 
 
 @app.command("styles")
@@ -25,6 +23,8 @@ def styles_command(
     from rich.console import Console
     from rich.table import Table
 
+    from painterly.styles import list_styles
+
     styles = list_styles(family)
     table = Table(show_header=True, header_style="bold")
     table.add_column("style")
@@ -36,6 +36,8 @@ def styles_command(
     if sheet is None:
         return
     output_format(sheet)  # fail early on a bad extension
+    from painterly.engine import stylize
+    from painterly.io import load_image, save_image
     from painterly.sheet import contact_sheet  # OpenCV: loaded by the command, not by --help
 
     if photo is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -78,7 +79,7 @@ def stylize_command(
 
     files = expand_inputs(inputs)
     # unknown names and missing files fail before any work
-    style_arg, label, family, paintings = _style_arg(style)
+    style_arg, label, family, paintings = _style_arg(style, style_scale)
     options = {}  # only what the user set, so that filter styles never see neural-only options
     if preserve_color:
         options["preserve_color"] = True
@@ -107,37 +108,60 @@ _BUILTIN = ("multistyle26",)
 _ARBITRARY = ("arbitrary_predict", "arbitrary_transform")
 
 
-def _warm_in_background(models: tuple[str, ...]) -> None:
-    """Load onnxruntime and the network sessions on another core while the inputs are read."""
+def _warm_in_background(models: tuple[str, ...]) -> Callable[[list], None]:
+    """Load onnxruntime and the network sessions on another core while the inputs are read.
+
+    Returns ``embed(tasks)``: hand it ``(painting, style_scale)`` pairs (or ``[]``) once the
+    paintings are read; the same thread then predicts their style vectors into the cache that
+    the painting step reads, so the photo's decoding and the predictor overlap."""
     import contextlib
+    import queue
     import threading
 
-    from painterly.neural import networks
+    tasks: queue.SimpleQueue = queue.SimpleQueue()
 
     def warm():
-        with contextlib.suppress(Exception):  # the same call in the painting reports it
+        # errors: the same calls in the painting step report them; queue.Empty: the command
+        # failed before it read the paintings (nothing waits for this thread)
+        with contextlib.suppress(Exception):
+            import onnxruntime  # noqa: F401 - first: it is what the sessions wait for
+
+            from painterly.neural import networks
+
             networks.warm_sessions(models)
+            from painterly.neural.feedforward import style_embedding
+
+            for image, scale in tasks.get(timeout=60):
+                style_embedding(image, style_scale=scale)
 
     threading.Thread(target=warm, name="painterly-warm", daemon=True).start()
+    return tasks.put
 
 
-def _style_arg(styles: list[str]):
+def _style_arg(styles: list[str], style_scale: float = 1.0):
     """CLI --style values -> (argument for stylize, label for file names and metadata, family,
-    the paths of the paintings used as styles)."""
+    the paths of the paintings used as styles). Starts the networks' warm thread (after numpy is
+    loaded here: two threads importing numpy at once can break its import)."""
     from painterly.styles import get_style
 
     if len(styles) == 1 and ":" not in styles[0] and not Path(styles[0]).is_file():
         spec = get_style(styles[0])
         if spec.family != "filter":
-            _warm_in_background(_BUILTIN if spec.family == "neural" else _ARBITRARY)
+            _warm_in_background(_BUILTIN if spec.family == "neural" else _ARBITRARY)([])
         return spec.name, spec.name, spec.family, []
-    from painterly.neural import parse_style_arg
     from painterly.neural.feedforward import _resolve
+    from painterly.style_args import parse_style_arg
 
     items = [parse_style_arg(s) for s in styles]
-    _warm_in_background(_ARBITRARY if any(Path(src).is_file() for src, _ in items) else _BUILTIN)
-    # validates names, files and weights up front, and reads each painting once for the batch
-    resolved = _resolve([(src, w) for src, w in items])
+    embed = _warm_in_background(
+        _ARBITRARY if any(Path(src).is_file() for src, _ in items) else _BUILTIN)
+    try:
+        # validates names, files and weights up front, and reads each painting once for the batch
+        resolved = _resolve([(src, w) for src, w in items])
+    except BaseException:
+        embed([])  # the warm thread never waits for paintings that were not read
+        raise
+    embed([(r.image, style_scale) for r in resolved if r.image is not None])
     label = "+".join(Path(src).stem if Path(src).is_file() else src for src, _ in items)
     arg = [(src if r.image is None else r.image, w) for (src, w), r in zip(items, resolved)]
     paintings = [Path(src) for (src, _), r in zip(items, resolved) if r.image is not None]

@@ -10,7 +10,7 @@ import typer
 from painterly.cli import app
 from painterly.cli._common import console, progress_bar
 from painterly.errors import InputError
-from painterly.io import OUTPUT_FORMATS, save_image
+from painterly.formats import OUTPUT_FORMATS
 
 
 @app.command("stylize-hq")
@@ -35,6 +35,7 @@ def stylize_hq_command(
     with progress_bar(iterations, f"stylize-hq: {style.stem}") as step:
         art = stylize_gatys(photo, style, iterations=iterations, time_budget_s=time_budget, seed=seed,
                             config=cfg, progress=lambda done, total: step())
+    from painterly.io import save_image
     save_image(art, output, metadata={"style": str(style.name), "method": "gatys2016", "seed": seed,
                                       "iterations": iterations})
     console.print(f"wrote {output}")

@@ -12,11 +12,16 @@ The implementation lives in :mod:`painterly.neural.feedforward` (the two feed-fo
 and :mod:`painterly.neural.gatys` (optimisation); ``painterly.neural.transfer`` is the function.
 """
 
-from painterly.neural.feedforward import (
-    normalize_weights,
-    parse_style_arg,
-    style_embedding,
-    transfer,
-)
-
 __all__ = ["normalize_weights", "parse_style_arg", "style_embedding", "transfer"]
+
+
+def __getattr__(name: str):
+    # loaded on first use: importing a submodule (networks, sessions: what a process needs to
+    # start its sessions early) does not load the painting code, Pillow and the styles with it
+    if name in __all__:
+        from painterly.neural import feedforward
+
+        value = getattr(feedforward, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'painterly.neural' has no attribute {name!r}")

@@ -25,11 +25,13 @@ from painterly.neural import networks
 from painterly.neural.builtin_table import NUM_BUILTINS, builtin_index, builtin_names
 from painterly.neural.color import preserve_color as _preserve_color
 from painterly.neural.tiling import TileConfig, run_tiled
+from painterly.style_args import parse_style_arg  # noqa: F401 (re-exported)
 from painterly.styles import blend, check_strength
 
 STYLE_SIZE = 256  # the style-prediction network was trained on 256x256 style images
 _EMBED_CACHE: dict[tuple[bytes, str], np.ndarray] = {}  # insertion-ordered: oldest evicted first
 _CACHE_LOCK = threading.Lock()
+_PENDING: dict[tuple[bytes, str], threading.Event] = {}  # keys being predicted right now
 StyleItem = ImageSource  # a built-in style name, a path to any image, or an image
 StylesArg = StyleItem | tuple | Iterable | Mapping
 
@@ -40,21 +42,6 @@ class _Resolved:
     image: np.ndarray | None
     weight: float
     label: str
-
-
-def parse_style_arg(text: str) -> tuple[str, float]:
-    """'starry.jpg:0.7' -> ('starry.jpg', 0.7); 'mosaic' -> ('mosaic', 1.0).
-
-    The part after the last ':' is a weight only when it parses as a number, so Windows paths
-    (C:\\art\\x.jpg) and names without a weight pass through.
-    """
-    head, sep, tail = text.rpartition(":")
-    if sep and head:
-        try:
-            return head, float(tail)
-        except ValueError:
-            pass
-    return text, 1.0
 
 
 def _items(styles: StylesArg) -> list[tuple[object, float]]:
@@ -156,14 +143,26 @@ def style_embedding(image: ImageSource, *, style_scale: float = 1.0,
     view = style_input(img, _check_scale(style_scale))
     # a batch re-uses one style for many photos: cache vectors by the predictor's input content
     key = (hashlib.blake2b(view.tobytes(), digest_size=16).digest(), precision)
-    with _CACHE_LOCK:
-        vec = _EMBED_CACHE.get(key)
-    if vec is None:
+    while True:  # one prediction per key at a time: a second thread waits for the first's result
+        with _CACHE_LOCK:
+            vec = _EMBED_CACHE.get(key)
+            pending = None if vec is not None else _PENDING.get(key)
+            if vec is None and pending is None:
+                _PENDING[key] = threading.Event()
+        if vec is not None:
+            return vec.copy()
+        if pending is None:
+            break
+        pending.wait()  # then read the cache again (the other thread may have failed)
+    try:
         vec = networks.predict_style(view, precision=precision)
         with _CACHE_LOCK:
             if len(_EMBED_CACHE) >= 64:
                 _EMBED_CACHE.pop(next(iter(_EMBED_CACHE)))
             _EMBED_CACHE[key] = vec
+    finally:
+        with _CACHE_LOCK:
+            _PENDING.pop(key).set()
     return vec.copy()
 
 
