@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 import pickle
 import socket
@@ -57,8 +58,12 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
-def fake_snapshot(repo_id: str, files: dict[str, bytes], commit: str = "c0ffee" * 6 + "abcd") -> Path:
-    """Lay files out the way huggingface_hub caches them: blobs named by sha256, snapshot links."""
+def fake_snapshot(repo_id: str, files: dict[str, bytes], commit: str | None = None) -> Path:
+    """Lay files out the way huggingface_hub caches them: blobs named by sha256, snapshot links.
+    ``commit``: by default the commit a registered model of that repo is pinned to."""
+    if commit is None:
+        pins = [s.revision for s in list_models() if s.repo_id == repo_id and len(s.revision) == 40]
+        commit = pins[0] if pins else "c0ffee" * 6 + "abcd"
     repo = hub_cache_dir() / f"models--{repo_id.replace('/', '--')}"
     (repo / "refs").mkdir(parents=True)
     (repo / "refs" / "main").write_text(commit)
@@ -210,13 +215,14 @@ def test_offline_pull_makes_no_network_call(monkeypatch, no_network):
         resolve("sd-turbo")
 
 
-def _fake_hub(monkeypatch, files: dict[str, bytes], published: dict[str, str] | None = None):
-    """Stand-ins for the two huggingface_hub calls pull makes, writing into the real cache layout."""
+def _fake_hub(monkeypatch, files: dict[str, bytes], published: dict[str, str] | None = None,
+              commit: str = "ab" * 20):
+    """Stand-ins for the two huggingface_hub calls pull makes, writing into the real cache layout;
+    the Hub answers with ``commit`` whatever revision is asked for."""
     from types import SimpleNamespace
 
     import huggingface_hub
 
-    commit = "ab" * 20
     published = published or {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
 
     def model_info(self, repo_id, revision=None, files_metadata=False, **kw):
@@ -247,7 +253,7 @@ def _fake_hub(monkeypatch, files: dict[str, bytes], published: dict[str, str] | 
 def test_pull_downloads_only_listed_files_verifies_and_reports_progress(monkeypatch):
     pytest.importorskip("huggingface_hub")
     files = {**sd_files(), "unet/diffusion_pytorch_model.bin": pickle.dumps([1]), "README.md": b"x"}
-    _fake_hub(monkeypatch, files)
+    _fake_hub(monkeypatch, files, commit=get_model("sd-turbo").revision)
     seen = []
     folder = pull("sd-turbo", progress=lambda d, t: seen.append((d, t)))
     assert resolve("sd-turbo") == folder
@@ -263,7 +269,7 @@ def test_pull_refuses_a_checksum_mismatch(monkeypatch):
     files = sd_files()
     published = {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
     published["unet/diffusion_pytorch_model.safetensors"] = "f" * 64
-    _fake_hub(monkeypatch, files, published)
+    _fake_hub(monkeypatch, files, published, commit=get_model("sd-turbo").revision)
     with pytest.raises(IntegrityError, match="does not match"):
         pull("sd-turbo")
 
@@ -504,3 +510,13 @@ def test_one_sha256_helper(tmp_path):
     src = Path(integrity.__file__).parent
     hashers = [p.name for p in src.glob("*.py") if "hashlib.sha256(" in p.read_text()]
     assert hashers == ["integrity.py"]
+
+
+def test_builtin_hub_models_are_pinned_to_commits():
+    """Every built-in hub model but sdxs-512 names a commit, not a branch (models/builtin.py)."""
+    hub = [s for s in list_models() if s.repo_id is not None and not s.local_path]
+    builtin = {s.name: s.revision for s in hub if s.name in
+               ("sd-turbo", "sd15", "sd15-lcm", "lcm-lora-sd15", "clip-vit-b-32", "taesd", "sdxs-512")}
+    assert len(builtin) == 7
+    unpinned = sorted(n for n, r in builtin.items() if not re.fullmatch(r"[0-9a-f]{40}", r))
+    assert unpinned == ["sdxs-512"]

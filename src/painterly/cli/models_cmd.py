@@ -59,8 +59,8 @@ def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (
     out = Console(soft_wrap=False)  # the listing is the command's output: stdout, pipeable
     out.print(table)
     if unpinned:
-        console.print("[dim]* not pinned to a commit and sha256: a pull checks the Hub's published "
-                      "digests instead.[/dim]")
+        console.print("[dim]* no sha256 listed for its weights: a pull checks the digests the Hub "
+                      "publishes for its revision (see `painterly models info NAME`).[/dim]")
     console.print("[dim]painterly models info NAME: licence, files, where; painterly models pull NAME "
                   "gets a hub model; packaged ones come with pip install.[/dim]")
     return 0

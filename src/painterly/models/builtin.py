@@ -1,8 +1,11 @@
 """The models painterly knows by name. None ships with painterly: `painterly models pull NAME`.
 
-Revisions follow ``main``: the exact commits could not be checked from this (offline) machine, so
-no sha256 is hard-coded here; a pull compares every file with the sha256 the Hub publishes for it
-(its LFS object id) instead. Pin ``revision`` to a commit hash to freeze a model's files.
+Each is pinned to a commit of its Hugging Face repo (``revision``), except ``sdxs-512``, whose
+commit could not be established from this offline machine (it follows ``main``). A commit fixes
+every file's content: its tree holds each LFS file's sha256. A pull asks the Hub for that commit,
+refuses an answer for another one, and compares every downloaded file with the sha256 the Hub
+publishes for it at that commit, plus any digest listed in ``sha256`` here (none yet: the file
+digests could not be read offline either; ``painterly models verify FOLDER`` prints them).
 Licences are summarised from the model cards; the model card is the authority.
 """
 
@@ -26,6 +29,7 @@ register_model(ModelSpec(
     name="sd-turbo",
     kind="diffusion",
     repo_id="stabilityai/sd-turbo",
+    revision="b261bac6fd2cf515557d5d0707481eafa0485ec2",
     files=_SD_FILES,
     licence="Stability AI Non-Commercial Research Community License: NON-COMMERCIAL use only "
             "(research and personal); commercial use needs a licence from Stability AI",
@@ -51,6 +55,7 @@ register_model(ModelSpec(
     name="sd15",
     kind="diffusion",
     repo_id="stable-diffusion-v1-5/stable-diffusion-v1-5",
+    revision="451f4fe16113bff5a5d2269ed5ad43b0592e9a14",
     files=_SD_FILES,
     licence="CreativeML OpenRAIL-M (use restrictions apply, commercial use allowed)",
     commercial_use=True,
@@ -62,6 +67,7 @@ register_model(ModelSpec(
     name="lcm-lora-sd15",
     kind="lora",
     repo_id="latent-consistency/lcm-lora-sdv1-5",
+    revision="cf2fced511dbe7e26c8d1d397e728fbab875db4b",
     files=("pytorch_lora_weights.safetensors",),
     licence="OpenRAIL++-M (per the model card)",
     commercial_use=True,
@@ -73,6 +79,7 @@ register_model(ModelSpec(
     name="sd15-lcm",
     kind="diffusion",
     repo_id="stable-diffusion-v1-5/stable-diffusion-v1-5",
+    revision="451f4fe16113bff5a5d2269ed5ad43b0592e9a14",
     files=_SD_FILES,
     licence="CreativeML OpenRAIL-M (base) + OpenRAIL++-M (LCM-LoRA)",
     commercial_use=True,
@@ -86,6 +93,7 @@ register_model(ModelSpec(
     name="clip-vit-b-32",
     kind="clip",
     repo_id="openai/clip-vit-base-patch32",
+    revision="3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268",
     files=("config.json", "model.safetensors", "preprocessor_config.json", "tokenizer.json",
            "tokenizer_config.json", "vocab.json", "merges.txt", "special_tokens_map.json"),
     licence="MIT (OpenAI CLIP); the model card restricts deployment uses, read it",
@@ -98,6 +106,7 @@ register_model(ModelSpec(
     name="taesd",
     kind="other",
     repo_id="madebyollin/taesd",
+    revision="614f76814bbe30edbe2e627ace1c2234c81a2c0e",
     files=("config.json", "diffusion_pytorch_model.safetensors"),
     licence="MIT",
     commercial_use=True,
