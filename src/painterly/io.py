@@ -440,11 +440,13 @@ def to_pil(img: np.ndarray | Image.Image) -> Image.Image:
 
 
 #: PNG compression, by measurement on 1024 px and 1920x1080 artworks (benchmarks/RESULTS.md):
-#: "fast" is painterly's own encoder (:mod:`painterly._png`: Paeth filter, ISA-L deflate), about
-#: 4x faster than Pillow's fastest setting at a similar size; "small" also tries zlib level 9
-#: with Pillow's adaptive filters and keeps the smaller file (several times slower).
+#: "fast" is painterly's own encoder (:mod:`painterly._png`: Paeth filter, ISA-L deflate), 3-4x
+#: faster than Pillow's fastest setting at a similar size (from 13 % smaller to 17 % larger);
+#: "small" also tries Pillow's adaptive filters with zlib level 9 and with Huffman coding only,
+#: and keeps the smallest file (tens of times slower).
 PNG_COMPRESSION = ("fast", "small")
-_PNG_SMALL = {"compress_level": 9, "compress_type": zlib.Z_DEFAULT_STRATEGY}
+_PNG_SMALL = ({"compress_level": 9, "compress_type": zlib.Z_DEFAULT_STRATEGY},
+              {"compress_level": 1, "compress_type": zlib.Z_HUFFMAN_ONLY})
 
 
 def encode_image(
@@ -481,15 +483,17 @@ def encode_image(
         chunks = [_png.text_chunk(k, v) for k, v in text.items()]
         chunks.append(_png.itxt_chunk(_xmp.PNG_XMP_KEY, xmp))
         data = _png.encode_rgb(rgb, chunks)  # see painterly._png: ~4x Pillow's fastest setting
-        if png_compression == "small":
+        if png_compression == "small":  # Pillow's adaptive filters at zlib 9, and Huffman-only
             info = PngImagePlugin.PngInfo()
             for k, v in text.items():
                 info.add_text(k, v)
             info.add_itxt(_xmp.PNG_XMP_KEY, xmp)
-            small = _io.BytesIO()
-            Image.fromarray(rgb, mode="RGB").save(small, format=fmt, pnginfo=info, **_PNG_SMALL)
-            if small.tell() < len(data):
-                data = small.getvalue()
+            pil = Image.fromarray(rgb, mode="RGB")
+            for options in _PNG_SMALL:
+                small = _io.BytesIO()
+                pil.save(small, format=fmt, pnginfo=info, **options)
+                if small.tell() < len(data):
+                    data = small.getvalue()
     else:
         buf = _io.BytesIO()  # JPEG APP1, WebP XMP chunk
         Image.fromarray(rgb, mode="RGB").save(buf, format=fmt, xmp=xmp.encode("utf-8"), quality=quality)

@@ -44,7 +44,7 @@ def stylize_command(
     tile: int = typer.Option(None, "--tile", help="Neural styles: tile size in px for huge images (0 = never tile)."),
     png_compression: str = typer.Option(
         "fast", "--png-compression", help="fast: write PNGs fast; small: the smallest files "
-        "(usually a few % smaller, several times slower)."),
+        "(often 5-15 % smaller, tens of times slower)."),
     visible_label: bool = VISIBLE_LABEL,
     no_sign: bool = NO_SIGN,
     no_watermark: bool = NO_WATERMARK,
