@@ -222,7 +222,7 @@ def bench_png(work: Path) -> list[dict]:
         settings = [*((name, lambda o=o, p=pil: _pil_png(p, o)) for name, o in PNG_SETTINGS),
                     ("painterly fast (painterly._png: Paeth rows, ISA-L level 1)",
                      lambda r=rgb: encode_rgb(r)),
-                    ("painterly small (Pillow zlib 9 or fast, the smaller)",
+                    ("painterly small (the smallest of fast, Pillow zlib 9, Pillow Huffman-only)",
                      lambda a=art: encode_image(a, "PNG", png_compression="small"))]
         for name, encode in settings:
             times = []
