@@ -163,6 +163,18 @@ def test_exif_orientation_applied(orientation, expected_shape):
     assert img[y, x].mean() > 0.8  # the white corner moved where the rotation puts it
 
 
+def test_exif_orientation_leaves_a_callers_pil_image_alone():
+    """Files are turned in place (no copy); a PIL image the caller passes is never changed."""
+    arr = np.zeros((20, 40, 3), np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="JPEG", exif=exif.tobytes())
+    im = Image.open(io.BytesIO(buf.getvalue()))
+    assert load_image(im).shape[:2] == (40, 20)
+    assert im.size == (40, 20) and im.getexif().get(0x0112) == 6  # (width, height) as stored
+
+
 # --- limits and hostile input ------------------------------------------------------------
 
 

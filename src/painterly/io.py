@@ -161,8 +161,10 @@ def _open_pil(stream: IO[bytes], label: str, limits: Limits) -> Image.Image:
     return im
 
 
-def _decode(im: Image.Image, label: str, said: DecoderOutput) -> Image.Image:
-    """Decode pixels of the first frame, apply EXIF orientation (inside decoder_output)."""
+def _decode(im: Image.Image, label: str, said: DecoderOutput, owned: bool) -> Image.Image:
+    """Decode pixels of the first frame, apply EXIF orientation (inside decoder_output).
+    ``owned``: ``im`` was opened here, so it may be turned in place (no copy of the pixels);
+    a caller's PIL image is never changed."""
     native = said.native_stderr() if im.format in NATIVE_STDERR_FORMATS else nullcontext()
     try:
         with native:
@@ -176,13 +178,16 @@ def _decode(im: Image.Image, label: str, said: DecoderOutput) -> Image.Image:
             raise InputError(f"{label}: truncated image data ({msg})") from None
         raise InputError(f"{label}: corrupt image data ({msg})") from None
     try:
+        if owned:
+            ImageOps.exif_transpose(im, in_place=True)
+            return im
         oriented = ImageOps.exif_transpose(im)
     except Exception:  # a broken EXIF block must not make a readable image unreadable
         oriented = im
     return oriented if oriented is not None else im
 
 
-def _read(label: str, open_image) -> Image.Image:
+def _read(label: str, open_image, owned: bool = False) -> Image.Image:
     """``open_image()`` then decode, with the decoders' output captured and reported.
 
     Reported once per read: a DecodeWarning when the image was still read (none when it is
@@ -191,7 +196,7 @@ def _read(label: str, open_image) -> Image.Image:
     said = DecoderOutput()
     try:
         with decoder_output(ignore=(Image.DecompressionBombWarning,)) as said:
-            im = _decode(opened := open_image(), label, said)
+            im = _decode(opened := open_image(), label, said, owned)
     except BaseException:
         if said.details():
             log.debug("%s: refused; the decoder said:\n%s", label, said.details())
@@ -263,7 +268,9 @@ def pil_to_array(im: Image.Image) -> np.ndarray:
         return np.ascontiguousarray(_composite_on_white(arr[..., :3], arr[..., 3]), dtype=np.float32)
     if mode != "RGB":
         im = im.convert("RGB")  # CMYK, YCbCr, LAB, HSV
-    return np.ascontiguousarray(np.asarray(im), dtype=np.float32) / np.float32(255.0)
+    arr = np.asarray(im).astype(np.float32)  # a new contiguous array, divided in place
+    arr /= np.float32(255.0)
+    return arr
 
 
 def _grey_to_rgb(grey: np.ndarray) -> np.ndarray:
@@ -370,7 +377,7 @@ def load_image(
         img = pil_to_array(_read("PIL image", lambda: src))
     else:
         stream, label = _open_bytes(src, limits)
-        img = pil_to_array(_read(label, lambda: _open_pil(stream, label, limits)))
+        img = pil_to_array(_read(label, lambda: _open_pil(stream, label, limits), owned=True))
     if max_size is not None:
         img = resize_max(img, max_size)
     return img
