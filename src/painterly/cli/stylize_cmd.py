@@ -124,9 +124,10 @@ def _warm_in_background(models: tuple[str, ...]) -> Callable[[list], None]:
         # errors: the same calls in the painting step report them; queue.Empty: the command
         # failed before it read the paintings (nothing waits for this thread)
         with contextlib.suppress(Exception):
-            import onnxruntime  # noqa: F401 - first: it is what the sessions wait for
-
             from painterly.neural import networks
+            from painterly.neural.sessions import import_onnxruntime
+
+            import_onnxruntime()  # first: it is what the sessions wait for
 
             networks.warm_sessions(models)
             from painterly.neural.feedforward import style_embedding

@@ -16,6 +16,7 @@ a network first runs, so fork server workers before that, or use the spawn/forks
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 
 from painterly.models.cache import ModelCache
@@ -43,8 +44,21 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_onnxruntime():
+    """``onnxruntime``, imported by one thread at a time: the CLI imports it on a warm-up thread
+    while a painting thread may ask for a session, and two threads inside one extension
+    module's first import can see it half-initialised (numpy's does this)."""
+    with _IMPORT_LOCK:
+        import onnxruntime
+
+    return onnxruntime
+
+
 def session_options(threads: int | None = None, spin: bool = True):
-    import onnxruntime as ort
+    ort = import_onnxruntime()
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
@@ -68,7 +82,7 @@ def get_session(key: tuple, build: Callable[[], bytes], threads: int | None = No
                 spin: bool = True):
     """The session for ``key`` (built with ``build()`` on first use); ``spin=False`` lets its
     idle threads sleep at once (see :func:`session_options`)."""
-    import onnxruntime as ort
+    ort = import_onnxruntime()
 
     full_key = key + (threads or int(os.environ.get("PAINTERLY_THREADS", "0") or 0), spin)
     if os.getpid() != _PID:  # forked without the hook (os.fork from C, a custom start method)
