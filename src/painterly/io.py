@@ -489,7 +489,7 @@ def encode_image(
 
         chunks = [_png.text_chunk(k, v) for k, v in text.items()]
         chunks.append(_png.itxt_chunk(_xmp.PNG_XMP_KEY, xmp))
-        data = _png.encode_rgb(rgb, chunks)  # see painterly._png: ~4x Pillow's fastest setting
+        data = _png.encode_rgb(rgb, chunks)  # see painterly._png: 3-4x Pillow's fastest setting
         if png_compression == "small":  # Pillow's adaptive filters at zlib 9, and Huffman-only
             info = PngImagePlugin.PngInfo()
             for k, v in text.items():

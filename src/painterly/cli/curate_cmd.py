@@ -14,6 +14,7 @@ from painterly.cli import app
 from painterly.cli._common import console, expand_inputs, progress_bar
 from painterly.cli._trust import NO_SIGN, NO_WATERMARK, VISIBLE_LABEL, finish_config
 from painterly.errors import InputError, PainterlyError
+from painterly.formats import OUTPUT_FORMATS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,7 +64,7 @@ def check_many(count: int, keep: int | None, output: Path) -> bool:
     if keep is not None and not 1 <= keep <= count:
         raise InputError(f"--keep must be between 1 and -n ({count}), got {keep}")
     many = count > 1 or keep is not None
-    if many and output.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"}:
+    if many and output.suffix.lower() in OUTPUT_FORMATS:
         raise InputError(f"-n/--keep write several files: -o must be a folder, not {output.name!r}")
     return many
 
@@ -94,7 +95,7 @@ def paint_and_curate(
 
     if keep < 1:
         raise InputError(f"--keep must be at least 1, got {keep}")
-    if output.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"}:
+    if output.suffix.lower() in OUTPUT_FORMATS:
         raise InputError(f"-n/--keep write several files: -o must be a folder, not {output.name!r}")
     check_keep(keep, len(seeds))
     images: list[np.ndarray] = []
@@ -147,7 +148,7 @@ def curate_command(
 
     if keep < 1:
         raise InputError(f"--keep must be at least 1, got {keep}")
-    if output.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"}:
+    if output.suffix.lower() in OUTPUT_FORMATS:
         raise InputError(f"-o must be a folder, not the file name {output.name!r}")
     files = expand_inputs(inputs)
     images, names, used, failed = [], [], [], []
