@@ -166,6 +166,9 @@ def test_ray_engine_gives_the_same_bytes_as_the_local_pool(ray_session, local_ru
     assert sorted(read_rows(tmp_path / "ray"), key=key) == sorted(read_rows(out), key=key)
 
 
+N_KILL_PHOTOS = 40
+
+
 def _manifest_rows(path: Path) -> int:
     try:
         return max(0, len(path.read_text().splitlines()) - 1)
@@ -174,9 +177,14 @@ def _manifest_rows(path: Path) -> int:
 
 
 def test_resume_after_sigkill(tmp_path, chelsea):
+    # 80 jobs of 256 px: about 2 s of painting after the third row on this 2-core machine, so the
+    # kill lands mid-run (12 photos of 64 px could all be done within one 50 ms poll)
     src = tmp_path / "src"
-    for k in range(12):
-        save_image(_photo(chelsea, k), src / ("a" if k % 2 else "b") / f"p{k}.png")
+    photo = resize_max(chelsea, 256)
+    for k in range(N_KILL_PHOTOS):
+        save_image(np.ascontiguousarray(np.roll(photo, 9 * k, axis=1)),
+                   src / ("a" if k % 2 else "b") / f"p{k}.png")
+    total = 2 * N_KILL_PHOTOS
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "painterly", "augment", str(src), "-o", str(out),
            "--styles", "starry-swirls,oil", "--per-image", "2", "--seed", "3", "--workers", "1"]
@@ -190,7 +198,7 @@ def test_resume_after_sigkill(tmp_path, chelsea):
     os.killpg(proc.pid, signal.SIGKILL)  # the driver and its pool workers, mid-run
     proc.wait()
     rows = read_rows(out)
-    assert 3 <= len(rows) < 24
+    assert 3 <= len(rows) < total
     assert len({r["output"] for r in rows}) == len(rows)
     for r in rows:  # every recorded file is whole
         assert hashlib.sha256((out / r["output"]).read_bytes()).hexdigest() == r["sha256"]
@@ -201,7 +209,7 @@ def test_resume_after_sigkill(tmp_path, chelsea):
     assert done.returncode == 0, done.stderr
     assert f"{len(rows)} already done" in done.stderr
     final = read_rows(out)
-    assert len(final) == 24 and len({r["output"] for r in final}) == 24
+    assert len(final) == total and len({r["output"] for r in final}) == total
     assert final[: len(rows)] == rows  # the first run's rows are kept as they were
     assert not list(out.rglob(".*.tmp"))
     for r in final:
