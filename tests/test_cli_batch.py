@@ -174,6 +174,51 @@ def test_png_compression_fast_or_small(tmp_path, small_photo, capsys):
     assert "--png-compression" in capsys.readouterr().err
 
 
+_EXIT_CODE = """
+import atexit, sys, threading, time
+from painterly.cli._process import exit_now
+
+class Teardown:  # prints when the interpreter tears its modules down
+    def __del__(self):
+        sys.stdout.write("teardown\\n")
+
+keep = Teardown()
+atexit.register(lambda: sys.stdout.write("handler\\n"))
+sys.stdout.write("buffered\\n")
+if sys.argv[1] == "thread":  # a non-daemon thread still running: a normal exit waits for it
+    threading.Thread(target=lambda: (time.sleep(0.3), sys.stdout.write("thread done\\n"))).start()
+exit_now(3)
+"""
+
+
+@pytest.mark.parametrize("case", ["plain", "thread"])
+def test_exit_now_runs_exit_handlers_and_skips_the_teardown(case):
+    """The console command ends without the interpreter's teardown (painterly.cli._process):
+    exit handlers still run, buffered output is written, the exit code is kept; a non-daemon
+    thread still running gets a normal exit, which waits for it."""
+    out = subprocess.run([sys.executable, "-c", _EXIT_CODE, case], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 3, out.stderr
+    lines = out.stdout.split("\n")
+    assert "buffered" in lines and "handler" in lines
+    if case == "plain":
+        assert "teardown" not in lines
+    else:
+        assert "thread done" in lines and "teardown" in lines
+
+
+def test_prepare_finish_builds_the_watermark_pattern_only_when_it_is_used():
+    code = ("from painterly.provenance.finish import FinishConfig, prepare_finish\n"
+            "from painterly.watermark.pattern import layout\n"
+            "import sys\n"
+            "prepare_finish(FinishConfig(watermark=sys.argv[1] == 'on'))\n"
+            "print(layout.cache_info().currsize, 'painterly._png' in sys.modules)\n")
+    for mark, expected in (("on", "1 True"), ("off", "0 True")):
+        out = subprocess.run([sys.executable, "-c", code, mark], capture_output=True, text=True,
+                             check=True)
+        assert out.stdout.strip() == expected
+
+
 def test_help_loads_no_heavy_module():
     """`painterly --help` stays fast: numpy, Pillow, OpenCV, onnxruntime, onnx, torch and rich load
     only when used."""

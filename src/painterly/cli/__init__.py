@@ -93,5 +93,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def script() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point (and ``python -m painterly``): the process ends right after
+    the command, without the interpreter's teardown (see painterly.cli._process.exit_now)."""
+    from painterly.cli._process import exit_now
+
+    exit_now(main())

@@ -5,6 +5,7 @@ Imports stay light here (numpy, OpenCV and the styles load inside the commands),
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import queue
@@ -142,6 +143,9 @@ def run_batch(
     from painterly.io import save_image
 
     keep_freed_memory()  # before the workers start (see painterly.cli._process)
+    if finish is not None:  # its first-use costs, off the first picture's path
+        threading.Thread(target=_prepare_finish, args=(finish,), name="painterly-prepare",
+                         daemon=True).start()
     n = len(files)
     workers = max(1, min(n, workers or max(2, cpu_count())))
     slots = threading.BoundedSemaphore(max(1, min(painters, workers)))
@@ -202,6 +206,13 @@ def _describe(src: Path, err: BaseException) -> str:
     msg = str(err) if isinstance(err, PainterlyError) else f"{type(err).__name__}: {err}"
     msg = " ".join(msg.split())  # one line, whatever the exception's text
     return msg if str(src) in msg else f"{src}: {msg}"
+
+
+def _prepare_finish(finish) -> None:
+    from painterly.provenance.finish import prepare_finish
+
+    with contextlib.suppress(Exception):  # the same steps report their errors when they run
+        prepare_finish(finish)
 
 
 def _finish(art, meta, src: Path, photo, label: str, finish, inputs: dict | None):

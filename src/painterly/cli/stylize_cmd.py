@@ -74,12 +74,13 @@ def stylize_command(
             raise InputError("--img2img needs --prompt: the words the model paints from")
         return stylize_by_prompt(inputs, output, prompt, strength=img2img_strength, seed=seed,
                                  max_size=max_size, img2img=img2img, finish=finish)
+    files = expand_inputs(inputs)
+    # unknown names and missing files fail before any work; first, so that the networks' warm
+    # thread starts before the imports below (on a 2-core machine they run side by side)
+    style_arg, label, family, paintings = _style_arg(style, style_scale)
     from painterly.engine import stylize
     from painterly.io import load_image
 
-    files = expand_inputs(inputs)
-    # unknown names and missing files fail before any work
-    style_arg, label, family, paintings = _style_arg(style, style_scale)
     options = {}  # only what the user set, so that filter styles never see neural-only options
     if preserve_color:
         options["preserve_color"] = True
@@ -142,7 +143,7 @@ def _warm_in_background(models: tuple[str, ...]) -> Callable[[list], None]:
 def _style_arg(styles: list[str], style_scale: float = 1.0):
     """CLI --style values -> (argument for stylize, label for file names and metadata, family,
     the paths of the paintings used as styles). Starts the networks' warm thread (after numpy is
-    loaded here: two threads importing numpy at once can break its import)."""
+    loaded here, by painterly.styles: two threads importing numpy at once can break its import)."""
     from painterly.styles import get_style
 
     if len(styles) == 1 and ":" not in styles[0] and not Path(styles[0]).is_file():
@@ -150,12 +151,14 @@ def _style_arg(styles: list[str], style_scale: float = 1.0):
         if spec.family != "filter":
             _warm_in_background(_BUILTIN if spec.family == "neural" else _ARBITRARY)([])
         return spec.name, spec.name, spec.family, []
-    from painterly.neural.feedforward import _resolve
     from painterly.style_args import parse_style_arg
 
     items = [parse_style_arg(s) for s in styles]
+    # started before the painting is read and before feedforward's imports: they run side by side
     embed = _warm_in_background(
         _ARBITRARY if any(Path(src).is_file() for src, _ in items) else _BUILTIN)
+    from painterly.neural.feedforward import _resolve
+
     try:
         # validates names, files and weights up front, and reads each painting once for the batch
         resolved = _resolve([(src, w) for src, w in items])
