@@ -86,7 +86,10 @@ LAST_CPU = [0.0]  # CPU seconds of the last process run()
 
 
 def painterly_cmd() -> list[str]:
-    return [sys.executable, "-m", "painterly"]
+    """The ``painterly`` command a user types (this interpreter's console script), else
+    ``python -m painterly``."""
+    script = Path(sys.executable).with_name("painterly")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "painterly"]
 
 
 def bench_help(runs: int = 10) -> dict:
