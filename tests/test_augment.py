@@ -207,7 +207,7 @@ def test_resume_after_sigkill(tmp_path, chelsea):
             load_image(p)
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert f"{len(rows)} already done" in done.stderr
+    assert f"{len(rows)} already done" in done.stdout  # the summary is the result: stdout
     final = read_rows(out)
     assert len(final) == total and len({r["output"] for r in final}) == total
     assert final[: len(rows)] == rows  # the first run's rows are kept as they were

@@ -209,14 +209,15 @@ def test_cli_stderr_is_one_line_per_damaged_file(damaged, tmp_path):
     assert r.returncode == 2, r.stderr
     lines = r.stderr.splitlines()
     # a whole line for each accepted file as it is read (worker threads read them in any order),
-    # then the summary, then the refusals in name order
+    # then the refusals in name order; the summary is the result: stdout
+    assert r.stdout.splitlines() == ["3 of 4 written to out"]
     fields = [line.split(": ")[:3] for line in lines]
     assert sorted(fields[:3]) == [
         ["painterly", "note", "damaged/apng.png"],
         ["painterly", "note", "damaged/exif.jpg"],
         ["painterly", "note", "damaged/tags.tif"],
     ], r.stderr
-    assert fields[3:] == [["3 of 4 written to out"], ["painterly", "error", "damaged/strip.tif"]], r.stderr
+    assert fields[3:] == [["painterly", "error", "damaged/strip.tif"]], r.stderr
     assert lines[-1] == "painterly: error: damaged/strip.tif: corrupt image data (decoder error -2)"
     assert "PIL" not in r.stderr and "TIFFFillStrip" not in r.stderr and "Warning" not in r.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
@@ -228,6 +229,9 @@ def test_cli_quiet_prints_only_the_refusals(damaged, tmp_path):
     assert r.returncode == 2
     assert r.stderr.splitlines() == [
         "painterly: error: damaged/strip.tif: corrupt image data (decoder error -2)"]
+    assert r.stdout == ""
+    after = _cli("stylize", "damaged", "-s", "pencil", "-o", "out2", "--quiet", cwd=tmp_path)
+    assert (after.returncode, after.stdout, after.stderr) == (r.returncode, r.stdout, r.stderr)
 
 
 def test_cli_single_files(damaged, tmp_path):
@@ -235,8 +239,8 @@ def test_cli_single_files(damaged, tmp_path):
     assert r.returncode == 0
     assert r.stderr.splitlines() == [
         "painterly: note: damaged/apng.png: read, but the file looks damaged "
-        "(Invalid APNG, will use default PNG image if possible)",
-        "wrote x.png"]
+        "(Invalid APNG, will use default PNG image if possible)"]
+    assert r.stdout.splitlines() == ["wrote x.png"]
     r = _cli("stylize", "damaged/strip.tif", "-s", "pencil", "-o", "y.png", cwd=tmp_path)
     assert r.returncode == 2
     assert r.stderr.splitlines() == [

@@ -100,7 +100,10 @@ def test_builtin_models_cover_the_issue():
 
 def test_unknown_model_lists_names():
     with pytest.raises(UnknownModelError) as e:
-        get_model("sd-trubo")
+        get_model("sd-trubo")  # a typo: the closest name
+    assert "did you mean 'sd-turbo'" in str(e.value) and "sdxs-512" in e.value.valid
+    with pytest.raises(UnknownModelError) as e:
+        get_model("no-such-model")  # nothing close: every name
     assert "sd-turbo" in str(e.value) and "sdxs-512" in str(e.value)
 
 

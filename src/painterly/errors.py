@@ -6,7 +6,8 @@ the HTTP service turns it into a 4xx response.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import difflib
+from collections.abc import Iterable, Mapping
 
 
 class PainterlyError(Exception):
@@ -25,18 +26,83 @@ class LimitError(InputError):
     """The input is larger than the configured limits (pixels, side, duration, bytes)."""
 
 
+def _is_cjk(text: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def _pinyin(text: str) -> list[str] | None:
+    """Toneless pinyin syllables of ``text`` (first reading of each character), or None when
+    pypinyin is not installed. Only the per-character table is loaded (not the phrase one)."""
+    import unicodedata
+
+    try:
+        from pypinyin.pinyin_dict import pinyin_dict
+    except ImportError:
+        return None
+    out = []
+    for ch in text:
+        reading = pinyin_dict.get(ord(ch))
+        syllable = reading.split(",")[0] if reading else ch
+        out.append("".join(c for c in unicodedata.normalize("NFD", syllable)
+                           if not unicodedata.combining(c)))
+    return out
+
+
+def close_names(name: str, words: Mapping[str, Iterable[str]] | Iterable[str], n: int = 3,
+                names: Iterable[str] = ()) -> list[str]:
+    """The names closest to a mistyped ``name``, best first: those within a hair of the best
+    difflib ratio, or none when nothing is close.
+
+    ``words`` maps each word a user might type (an alias, a tag in any language) to the names it
+    stands for; a plain iterable of names stands for itself. ``names`` (real names) count a
+    little more than the other words. Chinese is mostly typed by its sound (pinyin input), so
+    its typos are characters of the same sound (水默 for 水墨, 油化 for 油画): Chinese words are
+    also compared by their pinyin syllables."""
+    table = ({w: tuple(v) for w, v in words.items()} if isinstance(words, Mapping)
+             else {w: (w,) for w in words})
+    real = set(names) if isinstance(words, Mapping) else set(table)
+    key = " ".join(str(name).split()).lower()
+    cjk = _is_cjk(key)
+    sound = _pinyin(key) if cjk else None
+
+    def score(word: str) -> float:
+        s = difflib.SequenceMatcher(None, key, word.lower()).ratio()
+        if sound is not None and _is_cjk(word):
+            s = max(s, 0.99 * difflib.SequenceMatcher(None, sound, _pinyin(word)).ratio())
+        return s if word in real else 0.97 * s
+
+    scored = sorted(((score(w), w) for w in table), reverse=True)
+    if not scored or scored[0][0] < (0.5 if cjk else 0.75):
+        return []
+    out: list[str] = []
+    for s, word in scored:
+        if s < scored[0][0] - 0.02:
+            break
+        out.extend(x for x in table[word] if x not in out)
+    return out[:n]
+
+
 class UnknownNameError(InputError, KeyError):
-    """A name (style, model, preset) is not known. The message lists the valid names."""
+    """A name (style, model, preset) is not known. The message suggests the closest valid
+    names ("did you mean 'oil'?"), or lists them all when none is close."""
 
     kind = "name"
 
-    def __init__(self, name: str, valid: Iterable[str], hint: str = ""):
+    def __init__(self, name: str, valid: Iterable[str], hint: str = "",
+                 words: Mapping[str, Iterable[str]] | None = None):
+        """``words``: other words that stand for valid names (aliases, tags), for suggestions."""
         self.name = name
         self.valid = sorted(valid)
-        listed = ", ".join(self.valid) if self.valid else "(none)"
-        msg = f"unknown {self.kind} {name!r}; valid {self.kind}s: {listed}"
+        self.suggestions = close_names(
+            name, {**(words or {}), **{v: (v,) for v in self.valid}}, names=self.valid)
+        if self.suggestions:
+            guess = " or ".join(repr(s) for s in self.suggestions)
+            msg = f"unknown {self.kind} {name!r}; did you mean {guess}?"
+        else:
+            listed = ", ".join(self.valid) if self.valid else "(none)"
+            msg = f"unknown {self.kind} {name!r}; valid {self.kind}s: {listed}"
         if hint:
-            msg += f". {hint}"
+            msg += f" ({hint})" if self.suggestions else f". {hint}"
         super().__init__(msg)
 
     def __str__(self) -> str:  # KeyError would quote the message otherwise

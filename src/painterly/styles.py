@@ -177,8 +177,14 @@ def get_style(name: str, *, library=None) -> Style:
         raise InputError(f"a style name must be text, got {type(name).__name__}")
     style = find_style(name, library=library)
     if style is None:
-        raise UnknownStyleError(name, [s.name for s in list_styles(library=library)],
-                                hint="run 'painterly styles' to see them with descriptions")
+        styles = list_styles(library=library)
+        words: dict[str, list[str]] = {}
+        for s in styles:
+            for w in (*s.aliases, *s.tags):
+                words.setdefault(w, []).append(s.name)
+        raise UnknownStyleError(name, [s.name for s in styles], words=words,
+                                hint=f"run 'painterly styles' to see all {len(styles)} "
+                                     "with descriptions")
     return style
 
 

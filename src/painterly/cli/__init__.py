@@ -54,6 +54,41 @@ from painterly.cli import (  # noqa: E402,F401
     stylize_hq_cmd,
 )
 
+_GLOBAL_FLAGS = frozenset({"--debug", "--quiet", "-q"})
+
+
+def _hoist_global_flags(args: list[str]) -> list[str]:
+    """``painterly stylize ... -q`` as ``painterly -q stylize ...``: the global flags are
+    accepted after the sub-command too (the parser knows them only before it). A token that is
+    the value of a sub-command's option (``--prompt -q``) and anything after ``--`` stay."""
+    if not _GLOBAL_FLAGS.intersection(args):
+        return args
+    command = typer.main.get_command(app)
+    takes_value: set[str] = set()
+    front, rest, in_sub = [], [], False
+    skip_value = False
+    for i, tok in enumerate(args):
+        if tok == "--":
+            rest.extend(args[i:])
+            break
+        if skip_value:
+            skip_value = False
+            rest.append(tok)
+        elif tok in _GLOBAL_FLAGS and in_sub:
+            front.append(tok)
+        elif tok.startswith("-"):
+            skip_value = tok in takes_value
+            rest.append(tok)
+        else:
+            sub = getattr(command, "commands", {}).get(tok)
+            if sub is not None:  # a (nested) sub-command: its options from here on
+                command, in_sub = sub, True
+                takes_value = {o for p in command.params if getattr(p, "opts", None)
+                               and not getattr(p, "is_flag", False) and not getattr(p, "count", False)
+                               for o in (*p.opts, *p.secondary_opts)}
+            rest.append(tok)
+    return front + rest
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code.
@@ -62,10 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     Usage errors (missing argument, bad option value, unknown command) exit 2 with the usage.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    from painterly.cli._process import prefer_one_blas_thread
+    args = _hoist_global_flags(args)
+    debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
+    from painterly.cli._process import prefer_one_blas_thread, quiet_third_party_logs
 
     prefer_one_blas_thread()  # before numpy loads (see painterly.cli._process)
+    if not debug:
+        quiet_third_party_logs()
     try:
         result = app(args=args, standalone_mode=False, prog_name="painterly")
         return result if isinstance(result, int) else 0

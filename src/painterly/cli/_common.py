@@ -24,30 +24,49 @@ from painterly.formats import OUTPUT_FORMATS, output_format
 
 
 @functools.cache
-def _rich_console():
+def stderr_console():
+    """rich's Console on stderr, made on first use: importing rich costs ~50 ms of CPU, and a
+    one-photo run prints one plain line. Hand this (not :data:`console`) to rich objects that
+    take a console (Progress, Live, Status): they use it as a context manager, which a proxy
+    cannot be (Python looks ``__enter__`` up on the type, not through ``__getattr__``)."""
     from rich.console import Console
 
     return Console(stderr=True)
 
 
 class _LazyConsole:
-    """rich's stderr Console, made on first use: importing rich costs ~50 ms of CPU, and a
-    one-photo run prints one plain line."""
+    """Stands for :func:`stderr_console` in module-level imports, for printing notes."""
 
     def __getattr__(self, name: str):
-        return getattr(_rich_console(), name)
+        return getattr(stderr_console(), name)
 
 
-console = _LazyConsole()
+console = _LazyConsole()  # notes and warnings: stderr
+
+
+def note(text: str, **kwargs) -> None:
+    """A note on stderr (rich markup allowed); nothing under --quiet."""
+    if not quiet():
+        console.print(text, **kwargs)
+
+
+def result(line: str) -> None:
+    """A result line ("wrote art.png"): stdout, so that it can be piped; nothing under --quiet.
+    Notes, warnings and progress go to stderr."""
+    if not quiet():
+        typer.echo(line)
 
 
 def expand_inputs(inputs: Iterable[Path]) -> list[Path]:
-    """Files as given; folders expanded to the image files directly inside them (sorted)."""
+    """Files as given; folders expanded to the files directly inside them (sorted), hidden ones
+    (a leading '.') left out. Every other file is read as an image, whatever its name: a PDF or a
+    text file among the photos is then reported like a damaged photo, never skipped unsaid (the
+    reader decides by content, not by name)."""
     out: list[Path] = []
     for p in inputs:
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
-            if not found:
+            found = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith("."))
+            if not any(f.suffix.lower() in IMAGE_SUFFIXES for f in found):
                 raise InputError(f"{p}: folder has no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
             out.extend(found)
         elif p.exists():
@@ -57,14 +76,22 @@ def expand_inputs(inputs: Iterable[Path]) -> list[Path]:
     return out
 
 
-def output_paths(inputs: list[Path], out: Path, suffix: str) -> list[Path]:
-    """One input and an image-extension OUT: that file. Otherwise OUT is a folder."""
-    if out.suffix and not out.is_dir():
+def output_paths(inputs: list[Path], out: str | Path, suffix: str) -> list[Path]:
+    """One input and an image-extension OUT: that file. Otherwise OUT is a folder: an existing
+    one, or (several inputs, or a name that ends with '/') one that is made."""
+    folder = str(out).endswith(("/", os.sep)) or Path(out).is_dir()
+    out = Path(out)
+    if out.suffix and not folder:
         output_format(out)  # a file name with a non-image extension: say which are accepted
-    if len(inputs) == 1 and out.suffix.lower() in OUTPUT_FORMATS:
+    if len(inputs) == 1 and out.suffix.lower() in OUTPUT_FORMATS and not folder:
         return [out]
-    if out.suffix.lower() in OUTPUT_FORMATS:
+    if out.suffix.lower() in OUTPUT_FORMATS and not folder:
         raise InputError(f"{len(inputs)} inputs need an output folder, not the file name {out.name!r}")
+    if len(inputs) == 1 and not folder:
+        raise InputError(
+            f"-o {out}: name the output file with an image extension ({', '.join(OUTPUT_FORMATS)}), "
+            f"e.g. -o {out}.png; to write into a folder, give an existing one or end the name "
+            f"with '/' (-o {out}/)")
     names: dict[str, int] = {}
     paths = []
     for p in inputs:
@@ -88,14 +115,15 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[..., None]]:
         TimeRemainingColumn,
     )
 
+    err = stderr_console()
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=err,
         transient=False,
-        disable=total <= 1 or not console.is_terminal,
+        disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n=1: bar.advance(task, n)
@@ -122,6 +150,7 @@ def run_batch(
     png_compression: str = "fast",
     finish=None,
     inputs: dict | None = None,
+    resume_hint: str = "",
 ) -> int:
     """Paint every file and save it, with a progress bar; returns the exit code.
 
@@ -138,6 +167,10 @@ def run_batch(
 
     ``finish`` (a :class:`painterly.provenance.finish.FinishConfig`) runs the trust steps on each
     result (label, watermark, drift, signing), with ``src`` as the photo plus ``inputs``.
+
+    Ctrl-C stops a batch of several files cleanly: no new file is started, the pictures being
+    painted are finished and written (a second Ctrl-C ends at once), what was written is said,
+    with ``resume_hint`` (how to go on), and the exit code is 130.
     """
     from painterly.cli._process import keep_freed_memory
     from painterly.io import save_image
@@ -152,7 +185,8 @@ def run_batch(
     todo = iter(list(enumerate(zip(files, outs))))
     take = threading.Lock()
     stop = threading.Event()
-    done: queue.SimpleQueue = queue.SimpleQueue()  # (index, error or None), one per file
+    done: queue.SimpleQueue = queue.SimpleQueue()  # one token per finished file, for the bar
+    results: list[tuple[int, BaseException | None]] = []  # appended by the workers (atomic)
 
     def work() -> None:
         while not stop.is_set():
@@ -169,35 +203,50 @@ def run_batch(
                     art, meta = _finish(art, meta, src, x, label, finish, inputs)
                 del x
                 save_image(art, dst, metadata=meta, png_compression=png_compression)
-                done.put((i, None))
+                results.append((i, None))
+                done.put(i)
             except BaseException as e:  # any per-file failure is reported and
-                done.put((i, e))  # the batch goes on; nothing may leave the main thread waiting
+                results.append((i, e))  # the batch goes on;
+                done.put(i)  # nothing may leave the main thread waiting
 
     threads = [threading.Thread(target=work, name=f"painterly-batch-{i}", daemon=True)
                for i in range(workers)]
-    failed: list[tuple[int, BaseException]] = []
+    interrupted = False
     with progress_bar(n, label) as step:
         for t in threads:
             t.start()
         try:
             for _ in range(n):
-                i, err = done.get()
-                if err is not None:
-                    failed.append((i, err))
+                done.get()
                 step()
+        except KeyboardInterrupt:
+            if n == 1:
+                raise
+            interrupted = True
+            stop.set()  # no new file is started; those being painted finish and are written
+            for t in threads:
+                t.join()
         finally:
-            stop.set()  # on Ctrl-C: no new file is started; those being painted finish
+            stop.set()
+    finished = len(results)
+    failed = [(i, err) for i, err in results if err is not None]
+    written = finished - len(failed)
     if n == 1:
-        if not failed and not quiet():
-            typer.echo(f"wrote {outs[0]}", err=True)
-    elif not quiet():
-        console.print(f"{n - len(failed)} of {n} written to {output}")
+        if not failed:
+            result(f"wrote {outs[0]}")
+    elif not interrupted:
+        result(f"{written} of {n} written to {output}")
     from painterly.cli import _state
 
     for i, err in sorted(failed, key=lambda f: f[0]):
         if _state["debug"] and not isinstance(err, PainterlyError):
             traceback.print_exception(err)
         typer.echo(f"painterly: error: {_describe(files[i], err)}", err=True)
+    if interrupted:
+        typer.echo(f"painterly: interrupted: {written} of {n} written to {output}, "
+                   f"{n - finished} not started" + (f"; {resume_hint}" if resume_hint else ""),
+                   err=True)
+        return 130
     return 2 if failed else 0
 
 

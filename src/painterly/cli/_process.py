@@ -37,6 +37,15 @@ def prefer_one_blas_thread() -> None:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
+def quiet_third_party_logs() -> None:
+    """Before transformers or diffusers load: only their errors reach the terminal, unless the
+    environment says otherwise (``--debug`` leaves them as they are). Their import alone logs
+    advice meant for developers (e.g. that torchvision is missing), which a painterly user cannot
+    act on; painterly says what it does itself."""
+    for var in ("TRANSFORMERS_VERBOSITY", "DIFFUSERS_VERBOSITY"):
+        os.environ.setdefault(var, "error")
+
+
 def keep_freed_memory() -> bool:
     """glibc only (a no-op elsewhere): freed image buffers stay in the process for reuse.
     Call before the worker threads start. Returns whether the allocator was tuned."""

@@ -48,10 +48,11 @@ def augment_command(
     from rich.progress import Progress
 
     from painterly.augment import augment, parse_strength
-    from painterly.cli._common import console
+    from painterly.cli._common import result, stderr_console
 
     lo_hi = parse_strength(strength)
-    with Progress(*_progress_columns(), console=console, disable=not console.is_terminal) as bar:
+    err = stderr_console()
+    with Progress(*_progress_columns(), console=err, disable=not err.is_terminal) as bar:
         task = bar.add_task("augment", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -60,8 +61,8 @@ def augment_command(
         summary = augment(src_dir, output, styles=styles, per_image=per_image, strength=lo_hi,
                           seed=seed, size=size, engine=engine, workers=workers,
                           ray_address=ray_address, progress=progress)
-    console.print(f"{summary.written} written, {summary.skipped} already done, "
-                  f"{summary.planned} planned; manifest: {output / 'manifest.csv'}")
+    result(f"{summary.written} written, {summary.skipped} already done, "
+           f"{summary.planned} planned; manifest: {output / 'manifest.csv'}")
     for msg in summary.failed.values():
         typer.echo(f"painterly: error: {msg}", err=True)
     if summary.unfinished:

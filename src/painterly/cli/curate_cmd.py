@@ -12,6 +12,7 @@ import typer
 
 from painterly.cli import app
 from painterly.cli._common import console, expand_inputs, progress_bar
+from painterly.cli._common import result as result_line
 from painterly.cli._trust import NO_SIGN, NO_WATERMARK, VISIBLE_LABEL, finish_config
 from painterly.errors import InputError, PainterlyError
 from painterly.formats import OUTPUT_FORMATS
@@ -122,9 +123,8 @@ def paint_and_curate(
         save_image(art, output / f"{pos:02d}-{names[r.index]}.png", metadata=meta)
     sheet, summary = write_sheet_and_summary(output, images, result, names, finish, prompt=prompt,
                                              seeds=list(seeds))
-    console.print(f"kept {len(result.kept)} of {len(images)} in {output} "
-                  f"(contact sheet {sheet.name}, scores {summary.name})",
-                  highlight=False, soft_wrap=True)
+    result_line(f"kept {len(result.kept)} of {len(images)} in {output} "
+                f"(contact sheet {sheet.name}, scores {summary.name})")
     return 0
 
 
@@ -177,7 +177,6 @@ def curate_command(
     finish = finish_config(visible_label, no_sign, no_watermark)  # for the contact sheet: the
     #                                                   kept pictures are copied byte for byte
     sheet, summary = write_sheet_and_summary(output, images, result, names, finish, prompt=prompt)
-    console.print(f"kept {len(result.kept)} of {len(images)} in {output} "
-                  f"(contact sheet {sheet.name}, scores {summary.name})",
-                  highlight=False, soft_wrap=True)
+    result_line(f"kept {len(result.kept)} of {len(images)} in {output} "
+                f"(contact sheet {sheet.name}, scores {summary.name})")
     return 2 if failed else 0

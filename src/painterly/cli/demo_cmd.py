@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import console, progress_bar
+from painterly.cli._common import progress_bar, result
 from painterly.samples import SAMPLES
 
 
@@ -48,7 +48,7 @@ def demo_command(
             rows.append((n, cells))
     page = output / "index.html"
     page.write_text(_page(rows), encoding="utf-8")
-    console.print(f"wrote {len(names) * len(chosen)} artworks and {page}")
+    result(f"wrote {len(names) * len(chosen)} artworks and {page}")
     return 0
 
 

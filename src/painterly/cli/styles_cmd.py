@@ -7,8 +7,7 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import console as err_console
-from painterly.cli._common import progress_bar
+from painterly.cli._common import progress_bar, result
 from painterly.formats import output_format
 
 
@@ -52,4 +51,4 @@ def styles_command(
             items.append((s.name, stylize(img, s.name)))
             step()
     save_image(contact_sheet(items, cell=cell), sheet)
-    err_console.print(f"contact sheet: {sheet}")
+    result(f"contact sheet: {sheet}")

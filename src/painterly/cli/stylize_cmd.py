@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import cpu_count, expand_inputs, output_paths, run_batch
+from painterly.cli._common import cpu_count, expand_inputs, note, output_paths, run_batch
 from painterly.cli._trust import (
     ATTRIBUTE,
     CHECK_SUBJECT,
@@ -23,7 +23,8 @@ from painterly.errors import InputError
 @app.command("stylize")
 def stylize_command(
     inputs: list[Path] = typer.Argument(..., help="Photos or folders of photos."),
-    output: Path = typer.Option(..., "-o", "--output", help="Output file (one input) or folder."),
+    output: str = typer.Option(..., "-o", "--output", help="Output file (one input: .png, .jpg "
+                               "or .webp) or folder (several inputs, or a name ending in '/')."),
     style: list[str] = typer.Option(
         ["cartoon"], "--style", "-s",
         help="Style name (see 'painterly styles'), or the path of any painting; repeat with "
@@ -42,6 +43,10 @@ def stylize_command(
     preserve_color: bool = typer.Option(False, "--preserve-color", help="Neural styles: keep the photo's colours, transfer texture only."),
     style_scale: float = typer.Option(1.0, "--style-scale", help="Neural styles: brush-stroke size, 1 = as trained, 2 = twice as large."),
     tile: int = typer.Option(None, "--tile", help="Neural styles: tile size in px for huge images (0 = never tile)."),
+    skip_existing: bool = typer.Option(
+        False, "--skip-existing", help="Folders: skip the outputs that are already complete (same "
+        "photo, style and settings, as their provenance records), e.g. to finish an "
+        "interrupted batch."),
     png_compression: str = typer.Option(
         "fast", "--png-compression", help="fast: write PNGs fast; small: the smallest files "
         "(often 5-15 % smaller, tens of times slower)."),
@@ -62,6 +67,7 @@ def stylize_command(
     finish = finish_config(visible_label, no_sign, no_watermark, check_subject, attribute)
     if voice is not None and prompt is not None:
         raise InputError("give --voice or --prompt, not both")
+    out_arg, output = output, Path(output)  # the text keeps a trailing '/' (a folder)
     if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)
         from painterly.cli.listen_cmd import stylize_by_voice
 
@@ -88,8 +94,15 @@ def stylize_command(
         options["style_scale"] = style_scale
     if tile is not None:
         options["tile"] = tile
-    outs = output_paths(files, output, label)
+    outs = output_paths(files, out_arg, label)
     meta = {"style": label, "strength": strength, "seed": seed, **options}
+    if max_size is not None:
+        meta["max_size"] = max_size
+    style_files = {f"style{i or ''}": p for i, p in enumerate(paintings)}  # hashed, never copied
+    if skip_existing:
+        files, outs = _skip_done(files, outs, output, meta, style_files)
+        if not files:
+            return 0
 
     def load(src: Path):
         return load_image(src, max_size=max_size)
@@ -100,9 +113,23 @@ def stylize_command(
     # filters paint on every core at once (their OpenCV/numpy calls release the GIL); a network
     # already uses every core, so it paints one image at a time while others are read and written
     painters = cpu_count() if family == "filter" else 1
-    style_files = {f"style{i or ''}": p for i, p in enumerate(paintings)}  # hashed, never copied
     return run_batch(files, outs, output, f"stylize: {label}", paint, load=load, painters=painters,
-                     png_compression=png_compression, finish=finish, inputs=style_files)
+                     png_compression=png_compression, finish=finish, inputs=style_files,
+                     resume_hint="run the same command with --skip-existing to paint the rest")
+
+
+def _skip_done(files: list[Path], outs: list[Path], output: Path, meta: dict,
+               style_files: dict) -> tuple[list[Path], list[Path]]:
+    """--skip-existing: leave out the pictures whose output is already complete."""
+    from painterly.provenance.readback import painted_from
+
+    todo = [(f, o) for f, o in zip(files, outs)
+            if not painted_from(o, {"photo": f, **style_files}, meta)]
+    skipped = len(files) - len(todo)
+    if skipped:
+        note(f"painterly: note: {skipped} of {len(files)} already painted in {output}: skipped"
+             + ("" if todo else "; nothing left to do"), highlight=False)
+    return [f for f, _ in todo], [o for _, o in todo]
 
 
 _BUILTIN = ("multistyle26",)
@@ -148,6 +175,8 @@ def _style_arg(styles: list[str], style_scale: float = 1.0):
 
     if len(styles) == 1 and ":" not in styles[0] and not Path(styles[0]).is_file():
         spec = get_style(styles[0])
+        if styles[0].strip() != spec.name:  # an alias or another spelling: say which style
+            note(f"painterly: note: style {styles[0]!r} is {spec.name!r}", highlight=False)
         if spec.family != "filter":
             _warm_in_background(_BUILTIN if spec.family == "neural" else _ARBITRARY)([])
         return spec.name, spec.name, spec.family, []

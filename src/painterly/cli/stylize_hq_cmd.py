@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import console, progress_bar
+from painterly.cli._common import progress_bar, result
 from painterly.errors import InputError
 from painterly.formats import OUTPUT_FORMATS
 
@@ -38,5 +38,5 @@ def stylize_hq_command(
     from painterly.io import save_image
     save_image(art, output, metadata={"style": str(style.name), "method": "gatys2016", "seed": seed,
                                       "iterations": iterations})
-    console.print(f"wrote {output}")
+    result(f"wrote {output}")
     return 0

@@ -51,6 +51,40 @@ def inspect(src: str | os.PathLike | bytes, *, anchors: str | None = None,
     return out
 
 
+def painted_from(path: str | os.PathLike, inputs: dict[str, Any], params: dict[str, Any]) -> bool:
+    """Whether ``path`` is a finished painterly output of these ``inputs`` (role -> file, whose
+    bytes' sha256 the record holds) with these ``params``: what a rerun of the same command
+    would write again. painterly writes every file under a temporary name and renames it when
+    complete, so a file that carries the matching record is whole. A file that is missing,
+    unreadable, written by another program or with other settings is not."""
+    import hashlib
+
+    from painterly.provenance.record import _jsonable
+
+    try:
+        data = Path(path).read_bytes()
+        sniff_format(data)
+        xmp = read_xmp(data)
+    except (OSError, UnsupportedFormatError):
+        return False
+    record = (parse_xmp(xmp)["provenance"] if xmp else None) or {}
+    recorded = record.get("params") if isinstance(record.get("params"), dict) else {}
+    if any(recorded.get(k) != _jsonable(v) for k, v in params.items()):
+        return False
+    hashes = {}
+    for item in record.get("inputs") or []:
+        if isinstance(item, dict):
+            hashes.setdefault(item.get("role"), item.get("sha256"))
+    for role, src in inputs.items():
+        try:
+            digest = hashlib.sha256(Path(src).read_bytes()).hexdigest()
+        except OSError:
+            return False
+        if hashes.get(role) != digest:
+            return False
+    return True
+
+
 def _a1111(data: bytes, fmt: str) -> str | None:
     if fmt != "PNG":
         return None
