@@ -150,7 +150,7 @@ def _run_stylize(cache: Path, painting: Path, work: Path) -> str:
     env = dict(os.environ, PAINTERLY_CACHE_DIR=str(cache))
     out = subprocess.run([sys.executable, "-c", _RUN, str(painting), str(work)], env=env,
                          capture_output=True, text=True, check=True)
-    return out.stdout.strip()
+    return out.stdout.strip().splitlines()[-1]  # after the command's own "wrote ..." line
 
 
 def test_a_warm_run_never_imports_onnx(tmp_path, testdata):
