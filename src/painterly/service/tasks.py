@@ -330,7 +330,7 @@ def metadata(task: str, params: dict, info: dict) -> dict[str, Any]:
 
 
 def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.ndarray,
-                  images: dict[str, list[Path]]) -> bytes:
+                  images: dict[str, list[Path]], *, drift: bool = True) -> bytes:
     """The result file's bytes, after painterly's trust steps (:mod:`painterly.provenance`).
 
     Painted results (stylize, paint) get the AI-content label and provenance in their metadata,
@@ -339,7 +339,9 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     check for stylize, the closest built-in style when ``"attribute": true``, and C2PA Content
     Credentials when keys exist. A curated result is one of
     the user's own pictures: it is re-encoded with provenance but no AI label. ``info`` receives
-    ``subject``, ``watermark`` and ``safety`` so that the job reports them.
+    ``subject``, ``watermark`` and ``safety`` so that the job reports them. ``drift=False``
+    skips the drift check (the gallery's previews: the server's own sample photo, where the check
+    would cost seconds per preview and guard nobody's picture).
     """
     from painterly.io import encode_image
     from painterly.provenance.finish import FinishConfig, finish_artwork
@@ -356,7 +358,7 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         serial=int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:4], "big"),
         watermark=params.get("watermark", True),
         visible_label=LabelConfig() if params.get("visible_label", True) else None,
-        drift=task == "stylize",
+        drift=drift and task == "stylize",
         attribution=bool(params.get("attribute", False)),
     )
     image, meta = finish_artwork(image, params=meta, technique=task, config=config,

@@ -105,7 +105,8 @@ class Worker:
             if self.lost:
                 return
             _fmt, _media, ext = tasks.media_for(params)
-            data = tasks.encode_result(job["id"], job["task"], params, info, image, inputs)
+            data = tasks.encode_result(job["id"], job["task"], params, info, image, inputs,
+                                       drift=job["source"] != "preview")
             self._progress(tasks.FINISHED)
             names = {e["field"]: e["name"] for e in json.loads(job["inputs"]) if e.get("name")}
             if info.get("style") == "style_image" and "style_image" in names:

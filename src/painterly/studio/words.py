@@ -9,8 +9,7 @@ from __future__ import annotations
 
 
 def match(prompt: str) -> dict:
-    from painterly.text import BlendConfig, choose_styles, plan_blend
-    from painterly.text import embed
+    from painterly.text import BlendConfig, choose_styles, embed, plan_blend
 
     config = BlendConfig()
     matches = choose_styles(prompt, k=config.k, min_score=config.min_score)  # InputError: 422

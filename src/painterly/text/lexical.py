@@ -26,9 +26,10 @@ from painterly.text.catalog import CatalogEntry
 
 K1, B = 1.2, 0.75  # BM25's usual constants (term-frequency saturation, length normalisation)
 SATURATION = 3.0  # raw score giving 0.5: one rare word shared (idf about 3 over 30 styles)
-STOPWORDS = frozenset(
-    "a an and as at by for from in into it its like look make me my of on or please the this "
-    "to turn with style styled photo picture image painting painted paint".split())
+STOPWORDS = frozenset((
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "it", "its", "like", "look",
+    "make", "me", "my", "of", "on", "or", "please", "the", "this", "to", "turn", "with", "style",
+    "styled", "photo", "picture", "image", "painting", "painted", "paint"))
 # British spellings people type, as the catalogue writes them
 SPELLING = {"colour": "color", "colours": "colors", "coloured": "colored", "grey": "gray",
             "watercolour": "watercolor", "watercolours": "watercolor"}

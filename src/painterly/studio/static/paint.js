@@ -160,7 +160,9 @@ export function showResult(job, beforeURL, { announce = false, from = null } = {
   const card = $("#result-card");
   const focusWas = document.activeElement;
   const focusHere = focusWas === document.body || focusWas === $("#paint") || (from && focusWas === from);
-  if (!inView(card)) card.scrollIntoView({ behavior: scrollBehavior(), block: "start" });
+  // the card is sticky: scroll to its column (a sticky box reports where it is stuck, not where
+  // it sits), so that its top comes into view
+  if (!inView(card)) card.parentElement.scrollIntoView({ behavior: scrollBehavior(), block: "start" });
   if (focusHere) $("#h-result").focus({ preventScroll: true });
 }
 
