@@ -46,15 +46,17 @@ def axe_source() -> str:
 
 
 def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
-    """Run axe-core (WCAG 2.1 A/AA and best practices) on the page as it is now; the script is
-    served to the page from the page's own origin (so a Content-Security-Policy allows it)."""
+    """Run axe-core (WCAG 2.1 A/AA, best practices, and the rules axe still marks experimental,
+    such as label-content-name-mismatch) on the page as it is now; the script is served to the
+    page from the page's own origin (so a Content-Security-Policy allows it)."""
     if not page.evaluate("typeof window.axe === 'object'"):
         source = axe_source()
         page.route("**/__test__/axe.min.js",
                    lambda route: route.fulfill(body=source, content_type="text/javascript"))
         page.add_script_tag(url="/__test__/axe.min.js")
     result = page.evaluate("""() => axe.run(document, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice',
+                                    'experimental']},
         resultTypes: ['violations']})""")
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"]][:5]}

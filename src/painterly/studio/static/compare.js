@@ -8,7 +8,6 @@ export function setSplit(v) {
   v = Math.max(0, Math.min(100, Math.round(Number(v))));
   $("#slider").value = v;
   $("#compare").style.setProperty("--split", `${v}%`);
-  $("#compare").classList.toggle("at-edge", v <= 2 || v >= 98);
 }
 
 export function setupCompare() {

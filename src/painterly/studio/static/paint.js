@@ -138,7 +138,8 @@ export function showResult(job, beforeURL, { announce = false, from = null } = {
   const img = $("#result-image");
   const before = $("#before-image");
   compare.classList.toggle("single", !beforeURL);
-  img.onload = () => describe(job, img.naturalWidth, img.naturalHeight);
+  img.onload = () => { describe(job, img.naturalWidth, img.naturalHeight); reveal(from); };
+  img.onerror = () => reveal(from);
   img.src = job.result;
   before.src = beforeURL || job.result;
   compare.hidden = false;
@@ -157,6 +158,11 @@ export function showResult(job, beforeURL, { announce = false, from = null } = {
     status.textContent = `Painted with ${styleLabel(job)}${secs !== null ? ` in ${secs.toFixed(1)} s` : ""}.` +
       (beforeURL ? " The slider below compares it with your photo." : "");
   }
+}
+
+// Once the picture is laid out (its height is known only then): bring the result into view and
+// move focus there, if focus is still where the visitor asked for it (Paint, the history item).
+function reveal(from) {
   const card = $("#result-card");
   const focusWas = document.activeElement;
   const focusHere = focusWas === document.body || focusWas === $("#paint") || (from && focusWas === from);
