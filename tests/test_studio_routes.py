@@ -227,3 +227,17 @@ def test_words_are_matched_before_paint(client):
     assert r.json()["styles"][0]["name"] in ("ink-wash", "ink-brush")
     r = client.get("/v1/styles/match", params={"prompt": "   "})
     assert r.status_code == 422 and "empty" in r.json()["error"]["message"]
+
+
+def test_visitors_jobs_are_painted_before_the_gallery_previews(tmp_path):
+    """A first visit asks for ~30 previews at once; a painting the visitor then asks for is
+    claimed before them (the previews still run, in their own order)."""
+    from painterly.service.store import Store
+
+    store = Store(tmp_path / "q.sqlite3")
+    for i in range(3):
+        store.submit(f"{i:032x}", "stylize", {}, [], source="preview")
+    store.submit("f" * 32, "stylize", {}, [], source="v1")
+    order = [store.claim("w", 30.0)["id"] for _ in range(4)]
+    assert order == ["f" * 32, f"{0:032x}", f"{1:032x}", f"{2:032x}"]
+    store.close()
