@@ -18,13 +18,18 @@ Usage (under the shared lock, so benchmarks never overlap)::
    frames as JPEG at a camera's 30 fps, as the page does (the server must drop stale frames:
    latency must stay flat). Then two such viewers at once (fairness). Reported: painted fps,
    latency (send -> painted frame received) median and 95th percentile, the server's time
-   (receipt -> painted frame sent), frames dropped by the server.
+   (receipt -> painted frame sent), frames dropped by the server, and the painted size: fixed
+   at 384x288 (``auto_size`` off) and following the painting speed (on, the default: smaller
+   frames when the server cannot paint 15 neural / 25 filter frames a second).
+   ``--batch`` repeats the WebSocket rows while a batch job runs beside the server (another
+   process painting 1024 px photos with a neural style, as a service worker would).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import os
 import platform
@@ -93,14 +98,16 @@ def compute(frames, style: str, rounds: int = 3) -> dict:
             "cpu_ms": 1000 * statistics.median(cpu)}
 
 
-async def play(port: int, jpegs: list[bytes], style: str, seconds: float, mode: str) -> dict:
+async def play(port: int, jpegs: list[bytes], style: str, seconds: float, mode: str,
+               auto_size: bool = True) -> dict:
     import websockets
+    from PIL import Image
 
     sent: dict[int, float] = {}
-    lat, got, server_us = [], 0, []
+    lat, got, server_us, sides = [], 0, [], []
     errors: list[str] = []
     async with websockets.connect(f"ws://127.0.0.1:{port}/v1/live", max_size=2**24) as ws:
-        await ws.send(json.dumps({"style": style, "stabilize": True}))
+        await ws.send(json.dumps({"style": style, "stabilize": True, "auto_size": auto_size}))
         ready = json.loads(await ws.recv())
         assert ready["type"] == "ready", ready
         # warm-up: the first frames load the network and fill caches
@@ -123,10 +130,11 @@ async def play(port: int, jpegs: list[bytes], style: str, seconds: float, mode: 
                     if msg.get("type") == "error":
                         errors.append(msg["error"]["message"])
                     continue
-                fid, us, _ = unpack_painted(m)
+                fid, us, jpeg = unpack_painted(m)
                 if fid in sent:
                     lat.append(now - sent.pop(fid))
                     server_us.append(us)
+                    sides.append(max(Image.open(io.BytesIO(jpeg)).size))
                     got += 1
                 # frames sent before this one were dropped by the server
                 for old in [k for k in sent if k < fid]:
@@ -157,7 +165,8 @@ async def play(port: int, jpegs: list[bytes], style: str, seconds: float, mode: 
             "latency_median_ms": statistics.median(lat_ms) if lat_ms else float("nan"),
             "latency_p95_ms": lat_ms[int(0.95 * (len(lat_ms) - 1))] if lat_ms else float("nan"),
             "server_median_ms": statistics.median(server_us) / 1000 if server_us else float("nan"),
-            "dropped": fid - got, "errors": errors[:3]}
+            "dropped": fid - got, "errors": errors[:3],
+            "side": f"{min(sides)}-{max(sides)} (last {sides[-1]})" if sides else "-"}
 
 
 def free_port() -> int:
@@ -180,11 +189,39 @@ def serve(port: int) -> subprocess.Popen:
     raise RuntimeError("the benchmark server did not start")
 
 
+BATCH = """
+import itertools, sys
+import painterly
+from painterly.io import resize_max
+photo = resize_max(painterly.load_image(sys.argv[1]) if sys.argv[1] else painterly.samples.sample_photo("coffee"), 1024)
+for i in itertools.count():
+    painterly.stylize(photo, "starry-swirls", seed=i)
+"""
+
+
+def batch_job(photo: Path | None) -> subprocess.Popen:
+    """One batch job beside the server: a process painting 1024 px photos with a neural style."""
+    return subprocess.Popen([sys.executable, "-c", BATCH, str(photo) if photo and photo.is_file() else ""])
+
+
+def websocket_rows(port: int, jpegs: list[bytes], seconds: float, label: str) -> None:
+    for style, kind, _fps in STYLES:
+        for auto in (False, True):
+            r = asyncio.run(play(port, jpegs, style, seconds, "camera", auto_size=auto))
+            print(f"| {style} ({kind}) | {label} | {'auto' if auto else 'fixed 384'} | {r['sent']} | "
+                  f"{r['painted']} | {r['fps']:.1f} | {r['latency_median_ms']:.0f} | "
+                  f"{r['latency_p95_ms']:.0f} | {r['server_median_ms']:.0f} | {r['side']} | "
+                  f"{r['dropped']} |" + (f" errors: {r['errors']}" if r["errors"] else ""))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--photo", type=Path, default=PHOTO)
     ap.add_argument("--skip-ws", action="store_true")
+    ap.add_argument("--ws-only", action="store_true", help="only the WebSocket rows (section 3)")
+    ap.add_argument("--batch", action="store_true",
+                    help="also measure the WebSocket rows with a batch job running beside")
     args = ap.parse_args()
     print(f"# bench_live  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  "
           f"{platform.processor() or platform.machine()}  cores={os.cpu_count()}  "
@@ -192,6 +229,8 @@ def main() -> None:
     frames, flows = clip(args.photo)
     print(f"clip: {len(frames)} frames {frames[0].shape[1]}x{frames[0].shape[0]}, pan+zoom+shake, noise 0.02")
 
+    if args.ws_only:
+        return websocket_section(args, frames)
     print("\n## 1. flicker (warping error, Lai et al. 2018), true flow; stabiliser cost")
     print("| style | frame-by-frame | stabilised | ratio | ratio (DIS flow) | PSNR vs frame-by-frame "
           "| stabiliser CPU ms | of frame budget | wall ms median / best |")
@@ -225,30 +264,38 @@ def main() -> None:
               f"{r['best_fps']:.1f} | {r['cpu_ms']:.1f} |")
     if args.skip_ws:
         return
+    websocket_section(args, frames)
 
+
+def websocket_section(args, frames) -> None:
     print(f"\n## 3. WebSocket /v1/live, {args.seconds:.0f} s per row, server in a subprocess")
-    print("| style | client | sent | painted | painted fps | latency median ms | p95 ms | server ms | dropped |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| style | beside | size | sent | painted | painted fps | latency median ms | p95 ms | "
+          "server ms | painted side px | dropped |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     jpegs = [encode_image(f, "JPEG", quality=85) for f in frames]
     port = free_port()
     proc = serve(port)
     try:
-        for style, kind, _ in STYLES:
-            for mode in ("camera",):
-                r = asyncio.run(play(port, jpegs, style, args.seconds, mode))
-                print(f"| {style} ({kind}) | {mode} | {r['sent']} | {r['painted']} | {r['fps']:.1f} | "
-                      f"{r['latency_median_ms']:.0f} | {r['latency_p95_ms']:.0f} | "
-                      f"{r['server_median_ms']:.0f} | {r['dropped']} |"
-                      + (f" errors: {r['errors']}" if r["errors"] else ""))
+        websocket_rows(port, jpegs, args.seconds, f"nothing (load {os.getloadavg()[0]:.1f})")
         # fairness: two viewers at once share the painter evenly
         for style, kind, _ in STYLES[1:]:
             async def two(style=style):
                 return await asyncio.gather(*(play(port, jpegs, style, args.seconds, "camera")
                                               for _ in range(2)))
             for i, r in enumerate(asyncio.run(two())):
-                print(f"| {style} ({kind}) | camera, viewer {i + 1} of 2 | {r['sent']} | {r['painted']} | "
-                      f"{r['fps']:.1f} | {r['latency_median_ms']:.0f} | {r['latency_p95_ms']:.0f} | "
-                      f"{r['server_median_ms']:.0f} | {r['dropped']} |")
+                print(f"| {style} ({kind}) | viewer {i + 1} of 2 | auto | {r['sent']} | "
+                      f"{r['painted']} | {r['fps']:.1f} | {r['latency_median_ms']:.0f} | "
+                      f"{r['latency_p95_ms']:.0f} | {r['server_median_ms']:.0f} | {r['side']} | "
+                      f"{r['dropped']} |")
+        if args.batch:
+            batch = batch_job(args.photo)
+            try:
+                time.sleep(5)  # the batch job's imports and first painting
+                websocket_rows(port, jpegs, args.seconds,
+                               f"a batch job (load {os.getloadavg()[0]:.1f})")
+            finally:
+                batch.terminate()
+                batch.wait(10)
     finally:
         proc.terminate()
         proc.wait(10)

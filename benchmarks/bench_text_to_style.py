@@ -9,6 +9,8 @@ library, so the numbers do not depend on the machine's library folder).
 
 Baselines in the same run (ablations of the same matcher):
   exact-words            verbatim tag/name hits only (no model)
+  words (core)           BM25 over the catalogue's words + lexicon + verbatim bonus: what an
+                         install without painterly[text] uses (painterly.text.lexical)
   minilm                 English encoder alone (no lexicon, no verbatim bonus, no E5)
   e5-only                multilingual E5 alone (Chinese prompts only; English prompts skip E5)
   minilm+lexicon         CJK words translated by the lexicon, then MiniLM
@@ -69,13 +71,14 @@ def evaluate(prompts, styles, config):
 
 CONFIGS = {
     "exact-words": ScoreConfig(dense=False, e5=False),
+    "words (core)": ScoreConfig(words_only=True, e5=False),
     "minilm": ScoreConfig(lexicon=False, e5=False, exact=False),
     "e5-only": ScoreConfig(dense=False, exact=False),
     "minilm+lexicon": ScoreConfig(e5=False, exact=False),
     "minilm+lexicon+exact": ScoreConfig(e5=False),
     "full": ScoreConfig(),
 }
-EN_CONFIGS = ("exact-words", "minilm", "minilm+lexicon+exact", "full")  # others equal on English
+EN_CONFIGS = ("exact-words", "words (core)", "minilm", "minilm+lexicon+exact", "full")  # others equal on English
 
 
 def main(argv=None) -> int:

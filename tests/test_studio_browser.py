@@ -1,152 +1,120 @@
 """The studio page in a real browser: headless Chromium (Debian's `chromium`) driven by
-Playwright against `painterly serve` in a child process. Skipped only when Chromium or the
-playwright package is missing; CI installs both (.ci/run).
+Playwright against `painterly serve` in a child process (fixtures: tests/_studio_browser.py).
+Skipped only when Chromium or the playwright package is missing; CI installs both (.ci/run).
 
 Screenshots of each state go to $PAINTERLY_SCREENSHOTS when set (else a temporary folder).
+Keyboard, screen reader, phone and page-weight checks: tests/test_studio_access.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
+import io
+import re
 import sys
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    pytest.skip("Chromium is not installed (Debian package 'chromium')", allow_module_level=True)
-
 sys.path.insert(0, str(Path(__file__).parent))
-from _service import Server  # noqa: E402
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-W, H = 150, 100  # the photo: small, so every painting takes a fraction of a second
-TIMEOUT = 60_000  # ms; the machine may be busy
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("studio-data"), workers=1).start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def camera_clip_file(tmp_path_factory, chelsea) -> Path:
-    """A clip for Chromium's fake camera: the sample photo filmed by a moving virtual camera."""
-    from painterly.io import resize_max
-    from painterly.video.synthetic import CameraPath, camera_clip, write_y4m
-
-    frames, _ = camera_clip(resize_max(chelsea, 480), CameraPath(frames=20, size=(288, 384)))
-    path = tmp_path_factory.mktemp("camera") / "clip.y4m"
-    write_y4m(frames, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser(camera_clip_file):
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=[*ARGS, f"--use-file-for-fake-video-capture={camera_clip_file}"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server.url + "/")
-    pg.wait_for_selector('[data-testid="style-option"]', timeout=TIMEOUT)
-    yield pg
-    ctx.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("PAINTERLY_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def photo(tmp_path_factory, chelsea) -> Path:
-    import cv2
-
-    img = cv2.resize(chelsea, (W, H), interpolation=cv2.INTER_AREA)
-    path = tmp_path_factory.mktemp("in") / "cat.png"
-    Image.fromarray(np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)).save(path)
-    return path
-
-
-def _paint_with(page, photo: Path, style: str, search: str):
-    page.set_input_files('[data-testid="photo-input"]', str(photo))
-    page.fill('[data-testid="style-search"]', search)
-    option = page.locator(f'[data-testid="style-option"][data-style="{style}"]')
-    sync_api.expect(option).to_be_visible()
-    # the search hides styles that do not match
-    assert page.locator('[data-testid="style-option"]:visible').count() < \
-        page.locator('[data-testid="style-option"]').count()
-    option.click()
-    sync_api.expect(option).to_have_attribute("aria-pressed", "true")
-    page.click('[data-testid="paint-button"]')
-    page.wait_for_function(
-        "document.querySelector('[data-testid=result-image]').naturalWidth > 0", timeout=TIMEOUT)
+from _studio_browser import (  # noqa: F401  (fixtures are used by name)
+    RESULT_SHOWN,
+    TIMEOUT,
+    H,
+    Server,
+    W,
+    browser,
+    camera_clip_file,
+    page,
+    paint_with,
+    photo,
+    server,
+    shots,
+    split,
+    sync_api,
+)
 
 
 def test_paint_a_photo_through_the_gallery(page, photo, shots):
     page.screenshot(path=str(shots / "1-start.png"), full_page=True)
-    _paint_with(page, photo, "pencil", "pencil")
+    # every value the progress bar takes, recorded in the page
+    page.evaluate("""() => { const bar = document.querySelector('[data-testid=progress]');
+        window.progressSeen = [];
+        new MutationObserver(() => window.progressSeen.push(bar.getAttribute('value')))
+            .observe(bar, {attributes: true, attributeFilter: ['value']}); }""")
+    paint_with(page, photo, "starry-swirls", "starry")
     size = page.evaluate("(() => { const i = document.querySelector('[data-testid=result-image]');"
                          " return [i.naturalWidth, i.naturalHeight]; })()")
     assert size == [W, H]  # the painting is at the photo's size
     progress = page.locator('[data-testid="progress"]')
     assert progress.get_attribute("value") == "1"
+    # the bar moved before "Done": the job's progress reached the page
+    seen = [float(v) for v in page.evaluate("window.progressSeen") if v is not None]
+    assert any(0 < v < 1 for v in seen), seen
     meta = page.locator('[data-testid="metadata"]').inner_text()
-    assert "pencil" in meta and f"{W} × {H}" in meta
+    assert "starry-swirls" in meta and f"{W} × {H}" in meta
     href = page.locator('[data-testid="download"]').get_attribute("href")
     assert href.startswith("/v1/jobs/") and href.endswith("/result")
-    # the result differs from the photo: it was painted
     got = page.evaluate("""(async () => {
         const r = await fetch(document.querySelector('[data-testid=download]').href);
         return Array.from(new Uint8Array(await r.arrayBuffer()).slice(0, 8)); })()""")
     assert bytes(got[:4]) == b"\x89PNG"
 
-    # the before/after slider moves the split, by keyboard too
+    # the before/after slider moves the split, by keyboard and by a click
     slider = page.locator('[data-testid="compare-slider"]')
-    split = lambda: page.evaluate(  # noqa: E731
-        "getComputedStyle(document.querySelector('#compare')).getPropertyValue('--split').trim()")
-    assert split() == "50%"
+    assert split(page) == "50%"
     slider.focus()
     page.keyboard.press("Home")
-    assert split() == "0%"
+    assert split(page) == "0%"
     page.screenshot(path=str(shots / "2-result-after.png"), full_page=True)
     box = slider.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
-    assert split() in {"74%", "75%", "76%"}
+    assert split(page) in {"74%", "75%", "76%"}
     page.screenshot(path=str(shots / "3-result-slider.png"), full_page=True)
 
 
+def test_the_slider_follows_a_mouse_drag(page, photo):
+    """Press, move in many small steps, release: the split follows the pointer all the way (the
+    browser's own image drag used to take the pointer away after a few pixels)."""
+    paint_with(page, photo, "pencil", "pencil")
+    box = page.locator("#compare").bounding_box()
+    y = box["y"] + box["height"] / 2
+    x = lambda f: box["x"] + box["width"] * f  # noqa: E731
+    page.mouse.move(x(0.5), y)
+    page.mouse.down()
+    page.mouse.move(x(0.2), y, steps=15)
+    assert abs(int(split(page).rstrip("%")) - 20) <= 1
+    page.mouse.move(x(0.9), y, steps=25)
+    assert abs(int(split(page).rstrip("%")) - 90) <= 1
+    page.mouse.up()
+    page.mouse.move(x(0.4), y, steps=5)  # no button pressed: the split stays
+    assert abs(int(split(page).rstrip("%")) - 90) <= 1
+    assert page.evaluate("document.activeElement.id") == "slider"
+
+
 def test_history_survives_a_reload(page, photo, server):
-    _paint_with(page, photo, "starry-swirls", "starry")
+    paint_with(page, photo, "oil", "oil")
     page.reload()
     item = page.locator('[data-testid="history"] li.state-succeeded').first
     sync_api.expect(item).to_be_visible(timeout=TIMEOUT)
-    assert page.locator('[data-testid="history"] li').count() >= 1
+    # the gallery's previews (30-odd jobs of the server's own) are not listed as paintings
+    labels = page.locator('[data-testid="history"] .label').all_inner_texts()
+    mine = [j for j in httpx.get(server.url + "/v1/jobs?limit=500").json()["jobs"]]
+    assert len(labels) == min(len(mine), 24) and len(labels) < 20
+    # thumbnails, not the full-size results
+    src = item.locator("img").get_attribute("src")
+    assert src.endswith("/thumbnail")
     item.locator("button").click()
-    page.wait_for_function(
-        "document.querySelector('[data-testid=result-image]').naturalWidth > 0", timeout=TIMEOUT)
+    page.wait_for_function(RESULT_SHOWN, timeout=TIMEOUT)
     assert not page.locator("#result-actions").is_hidden()
+    # the result is brought into view, and focus goes there from the history item
+    page.wait_for_timeout(1000)  # a smooth scroll
+    top = page.evaluate("document.querySelector('#result-card').getBoundingClientRect().top")
+    assert 0 <= top < page.viewport_size["height"] / 2, top
+    assert page.evaluate("document.activeElement.id") == "h-result"
+    assert page.locator('[data-testid="result-status"]').inner_text().startswith("Painted with")
 
 
 def test_bad_photo_shows_a_sentence_next_to_it(page, shots):
@@ -156,22 +124,49 @@ def test_bad_photo_shows_a_sentence_next_to_it(page, shots):
     sync_api.expect(err).to_be_visible()
     text = err.inner_text()
     assert "notes.png" in text and "PNG, JPEG" in text and text.endswith(".")
-    assert page.locator('[data-testid="paint-button"]').is_disabled()
+    assert page.locator('[data-testid="paint-button"]').get_attribute("aria-disabled") == "true"
     page.screenshot(path=str(shots / "4-bad-photo.png"), full_page=True)
 
 
-def test_api_error_appears_next_to_its_cause(page, photo):
-    """A painting-as-style file the server refuses: its 4xx message shows beside that input."""
+def test_a_painting_that_is_no_image_is_refused_at_once(page, photo):
+    """A text file chosen as the style painting: refused next to its box before Paint, as the
+    photo is; Paint then names what is missing and sends nothing."""
     page.set_input_files('[data-testid="photo-input"]', str(photo))
     page.check('input[name="mode"][value="painting"]')
     page.set_input_files('[data-testid="style-image-input"]',
-                         files=[{"name": "painting.png", "mimeType": "image/png", "buffer": b"GIF89a-broken"}])
+                         files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"a shopping list"}])
+    err = page.locator('[data-testid="error"][data-for="style_image"]')
+    sync_api.expect(err).to_be_visible()
+    text = err.inner_text()
+    assert "notes.txt" in text and "not an image" in text and text.endswith(".")
+    assert page.locator('[data-testid="error"][data-for="photo"]').is_hidden()
+    assert page.locator('[data-testid="paint-button"]').get_attribute("aria-disabled") == "true"
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    page.focus('[data-testid="paint-button"]')  # aria-disabled: focusable, says what is missing
+    page.keyboard.press("Enter")
+    sync_api.expect(err).to_have_text("Choose a painting first.")
+    assert page.evaluate("document.activeElement.id") == "style-image"  # where to fix it
+    assert not sent
+
+
+def test_api_error_appears_next_to_its_cause(page, photo):
+    """A refusal only the server can make (the painting decodes in the browser, but is larger than
+    the server accepts): its 4xx message shows beside that input, in words."""
+    big = Image.new("RGB", (6400, 6400), (200, 120, 40))  # 41 MP: past the service's 40 MP
+    buf = io.BytesIO()
+    big.save(buf, "PNG")
+    page.set_input_files('[data-testid="photo-input"]', str(photo))
+    page.check('input[name="mode"][value="painting"]')
+    page.set_input_files('[data-testid="style-image-input"]',
+                         files=[{"name": "huge.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
+    sync_api.expect(page.locator("#style-image-info")).to_contain_text("6400 × 6400")
     page.click('[data-testid="paint-button"]')
     err = page.locator('[data-testid="error"][data-for="style_image"]')
     sync_api.expect(err).to_be_visible(timeout=TIMEOUT)
     text = err.inner_text()
-    assert "painting you chose as the style" in text and "not a recognised image" in text
-    assert not any(code in text for code in ("415", "422", "400"))
+    assert "painting you chose as the style" in text and "MP" in text
+    assert not re.search(r"\b(400|413|415|422)\b", text)  # words, not a status code
     assert page.locator('[data-testid="error"][data-for="photo"]').is_hidden()
 
 
@@ -202,22 +197,13 @@ def test_any_painting_as_the_style(page, photo, tmp_path):
     page.check('input[name="mode"][value="painting"]')
     page.set_input_files('[data-testid="style-image-input"]', str(painting))
     page.click('[data-testid="paint-button"]')
-    page.wait_for_function(
-        "document.querySelector('[data-testid=result-image]').naturalWidth > 0", timeout=TIMEOUT)
+    page.wait_for_function(RESULT_SHOWN, timeout=TIMEOUT)
     assert page.evaluate("document.querySelector('[data-testid=result-image]').naturalWidth") == W
-    assert "your painting" in page.locator('[data-testid="metadata"]').inner_text()
-
-
-def test_phone_sized_screen(browser, server, shots):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
-    pg = ctx.new_page()
-    pg.goto(server.url + "/")
-    pg.wait_for_selector('[data-testid="style-option"]', timeout=TIMEOUT)
-    # nothing wider than the screen: no sideways scrolling
-    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
-    assert pg.locator('[data-testid="paint-button"]').bounding_box()["width"] < 390
-    pg.screenshot(path=str(shots / "5-phone.png"), full_page=False)
-    ctx.close()
+    # labelled by the painting's own name, not the API's field name
+    assert "your painting “painting.png”" in page.locator('[data-testid="metadata"]').inner_text()
+    first = page.locator('[data-testid="history"] li .label').first
+    sync_api.expect(first).to_contain_text("painting.png", timeout=TIMEOUT)
+    assert "style_image" not in page.locator('[data-testid="history"]').inner_text()
 
 
 def test_live_paints_the_fake_camera(page, shots):
@@ -236,7 +222,12 @@ def test_live_paints_the_fake_camera(page, shots):
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let lo = 255, hi = 0; for (let i = 0; i < d.length; i += 4) { lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); }
         return [c.width, c.height, hi - lo]; })()""")
-    assert spread[:2] == [384, 288] and spread[2] > 30
+    # at 384x288, or smaller when the server cannot keep up: then the page says so
+    shown = page.locator('[data-testid="live-output"]').get_attribute("data-size")
+    assert shown == f"{spread[0]}x{spread[1]}" and 128 <= spread[0] <= 384
+    assert spread[0] * 3 == spread[1] * 4 and spread[2] > 30
+    assert page.locator('[data-testid="live-size"]').inner_text().startswith(
+        f"painted at {spread[0]} × {spread[1]} px")
     page.screenshot(path=str(shots / "6-live.png"), full_page=True)
     page.click('[data-testid="live-button"]')
     assert page.locator('[data-testid="error"][data-for="live"]').is_hidden()
@@ -266,8 +257,6 @@ def test_page_and_live_behind_a_token(browser, tmp_path):
     password); the page, its API calls and the live WebSocket then all go through."""
     import subprocess
     import time
-
-    import httpx
 
     token = "studio-test-token"
     srv = Server(tmp_path / "data", "--token", token, workers=1)

@@ -6,6 +6,8 @@ served round-robin), with the temporal stabiliser of :mod:`painterly.video`.
 """
 
 from painterly.live.engine import LiveConfig, LiveEngine, LiveSettings, Viewer, paint_frame
+from painterly.live.sizing import SizeGovernor, SizingConfig
 from painterly.live.slot import LatestSlot
 
-__all__ = ["LatestSlot", "LiveConfig", "LiveEngine", "LiveSettings", "Viewer", "paint_frame"]
+__all__ = ["LatestSlot", "LiveConfig", "LiveEngine", "LiveSettings", "SizeGovernor", "SizingConfig",
+           "Viewer", "paint_frame"]

@@ -5,8 +5,11 @@ of each viewer in turn and hand the painted frame back.
   arrives while another waits replaces it, so the delay never grows (stale frames are dropped).
 - Fair: painting threads serve viewers round-robin, one frame per turn, and never two frames of
   the same viewer at once (its stabiliser state is sequential), so N busy viewers each get 1/N.
-- State is per viewer (settings, slot, stabiliser); the engine holds no global painting state,
-  and the styles themselves are pure functions.
+- State is per viewer (settings, slot, stabiliser, painted size); the engine holds no global
+  painting state, and the styles themselves are pure functions.
+- Keeps up: when a viewer's frames take longer to paint than its frame budget (15 frames/s for a
+  neural style, 25 for a filter), they are painted smaller (:mod:`painterly.live.sizing`), and
+  larger again when there is room; the painted frame's size tells the viewer.
 
 Frames are decoded in the painting thread (a dropped frame costs nothing but its receipt) through
 :func:`painterly.io.load_image` with small limits, and encoded there as JPEG.
@@ -24,6 +27,7 @@ import numpy as np
 
 from painterly.errors import InputError, LimitError, PainterlyError
 from painterly.io import Limits, encode_image, load_image
+from painterly.live.sizing import SizeGovernor, SizingConfig
 from painterly.live.slot import LatestSlot
 from painterly.styles import Style, check_strength, get_style
 from painterly.video import Stabilizer, StabilizerConfig
@@ -49,6 +53,8 @@ class LiveConfig:
     limits: Limits = field(default_factory=lambda: Limits(max_pixels=4_000_000, max_side=4096,
                                                           max_bytes=4 * 1024 * 1024))
     stabilizer: StabilizerConfig = field(default_factory=StabilizerConfig)
+    # how the painted size follows the painting speed (viewers may turn it off: auto_size)
+    sizing: SizingConfig = field(default_factory=SizingConfig)
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class LiveSettings:
     style: str = "starry-swirls"  # any registered style name (filters, neural built-ins, library)
     strength: float = 1.0
     stabilize: bool = True  # temporal stabiliser (painterly.video) on by default: less flicker
+    auto_size: bool = True  # paint smaller frames when painting cannot keep up (see sizing.py)
 
 
 class Viewer:
@@ -66,6 +73,8 @@ class Viewer:
         self.settings = LiveSettings()
         self.slot: LatestSlot[tuple[int, bytes, float]] = LatestSlot()
         self.stabilizer = Stabilizer(config.stabilizer)
+        self.sizer = SizeGovernor(config.max_side, config.sizing)
+        self.painted_size: tuple[int, int] | None = None  # (width, height) of the last frame
         self.on_painted = on_painted
         self.on_error = on_error
         self.painted = 0
@@ -125,10 +134,13 @@ class LiveEngine:
             strength = check_strength(float(new.strength))
         except (TypeError, ValueError) as e:
             raise InputError(f"strength must be a number between 0 and 1, got {new.strength!r}") from e
-        new = replace(new, style=style.name, strength=strength, stabilize=bool(new.stabilize))
+        new = replace(new, style=style.name, strength=strength, stabilize=bool(new.stabilize),
+                      auto_size=bool(new.auto_size))
         with self._cond:
             if (new.style, new.strength) != (viewer.settings.style, viewer.settings.strength):
                 viewer.stabilizer.reset()  # never blend the old style into the new one
+            if new.style != viewer.settings.style or not new.auto_size:
+                viewer.sizer.reset()  # another style costs another time: start from full size
             viewer.settings = new
         return new
 
@@ -194,9 +206,12 @@ class LiveEngine:
 
     def _paint(self, viewer: Viewer, settings: LiveSettings, frame_id: int, data: bytes,
                received: float) -> None:
+        side = viewer.sizer.side if settings.auto_size else self.config.max_side
+        start = time.perf_counter()
         try:
-            frame = load_image(data, max_size=self.config.max_side, limits=self.config.limits)
-            painted = paint_frame(frame, get_style(settings.style), settings.strength)
+            frame = load_image(data, max_size=side, limits=self.config.limits)
+            style = get_style(settings.style)
+            painted = paint_frame(frame, style, settings.strength)
             if settings.stabilize:
                 painted = viewer.stabilizer(frame, painted)
             jpeg = encode_image(painted, "JPEG", quality=self.config.jpeg_quality)
@@ -208,7 +223,13 @@ class LiveEngine:
             if not viewer.closed:
                 viewer.on_error(PainterlyError(f"painting this frame failed ({type(e).__name__}: {e})"))
             return
+        if settings.auto_size:
+            with self._cond:  # viewers with frames to paint share the painting threads
+                waiting = sum(1 for v in self._viewers if v.slot.pending or v.busy)
+            viewer.sizer.update(time.perf_counter() - start, style.family,
+                                share=waiting / self.config.workers)
         elapsed = time.perf_counter() - received
+        viewer.painted_size = (painted.shape[1], painted.shape[0])
         viewer.painted += 1
         viewer.paint_ms = 1000 * elapsed
         if not viewer.closed:

@@ -1,11 +1,14 @@
 """The live wire format (WebSocket ``/v1/live``), shared by the page, the server and the benchmark.
 
 Client -> server
-  text   JSON settings, any time: ``{"style": "starry-swirls", "strength": 1.0, "stabilize": true}``
+  text   JSON settings, any time: ``{"style": "starry-swirls", "strength": 1.0, "stabilize": true,
+         "auto_size": true}`` (``auto_size``: paint smaller frames when painting cannot keep up)
   binary a camera frame: 4-byte little-endian frame id, then a JPEG (or PNG/WebP) image
 Server -> client
   text   ``{"type": "ready", ...}`` after settings are accepted, ``{"type": "error", "error":
-         {"type", "message"}}`` for bad settings or a bad frame, ``{"type": "stats", ...}``
+         {"type", "message"}}`` for bad settings or a bad frame, ``{"type": "size", "width",
+         "height", "max_side", "auto"}`` before the first painted frame and whenever the painted
+         size changes (smaller when painting cannot keep up, larger again when it can)
   binary a painted frame: 4-byte frame id, 4-byte server time in microseconds (receipt to
          painted), then a JPEG image
 The client measures end-to-end latency from its own clock: the time it sent frame id to the time

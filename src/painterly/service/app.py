@@ -19,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
-import shutil
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Query, Request
@@ -132,12 +130,14 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         except StarletteHTTPException as e:  # malformed multipart
             raise InputError(f"cannot read the form: {e.detail}") from None
         files: dict[str, list[bytes]] = {}
+        filenames: dict[str, list[str | None]] = {}
         params_text = "{}"
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
                 if name not in FILE_FIELDS:
                     raise InputError(f"unknown file field {name!r}; file fields: {', '.join(FILE_FIELDS)}")
                 files.setdefault(name, []).append(await value.read())
+                filenames.setdefault(name, []).append(value.filename)
             elif name == "params":
                 params_text = value
             else:
@@ -146,7 +146,8 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             params = json.loads(params_text)
         except ValueError as e:
             raise InputError(f"params is not valid JSON ({e})") from None
-        row, _created = await run_in_threadpool(service.submit, params, files, idem_key=key)
+        row, _created = await run_in_threadpool(service.submit, params, files, idem_key=key,
+                                                 filenames=filenames)
         return JSONResponse(view(row), status_code=202,
                             headers={"Location": f"/v1/jobs/{row['id']}"})
 
@@ -154,7 +155,8 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     def list_jobs(state: str | None = None, limit: int = Query(50, ge=1, le=500)):
         if state is not None and state not in STATES:
             raise InputError(f"state {state!r} is not one of {', '.join(STATES)}")
-        return {"jobs": [view(r) for r in store.list(state, limit)]}
+        # the gallery's previews are the server's own jobs, not anyone's paintings
+        return {"jobs": [view(r) for r in store.list(state, limit, hide_source="preview")]}
 
     @app.get("/v1/jobs/{job_id}", tags=["jobs"])
     async def get_job(job_id: str):
@@ -217,7 +219,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         from painterly.styles import get_style
 
         spec = get_style(name)  # UnknownStyleError (422) lists the valid names
-        path = config.previews_dir / f"{spec.name}.png"  # the registered name, never the request's
+        path = config.previews_dir / f"{spec.name}.webp"  # the registered name, never the request's
         if not path.is_file():
             row, _ = await run_in_threadpool(
                 service.submit, {"task": "stylize", "style": spec.name, "seed": 0},
@@ -226,11 +228,8 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             if done is None or done["state"] != "succeeded":
                 raise errors.ServiceError(f"the preview of {spec.name!r} could not be painted: "
                                           f"{(done or {}).get('last_error_message')}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{row['id']}.tmp")
-            shutil.copyfile(config.results_dir / done["result_name"], tmp)
-            os.replace(tmp, path)
-        return FileResponse(path, media_type="image/png",
+            await run_in_threadpool(previews.save_webp, config.results_dir / done["result_name"], path)
+        return FileResponse(path, media_type="image/webp",
                             headers={"Cache-Control": "public, max-age=86400"})
 
     from painterly.service.a1111 import install as install_a1111

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +40,16 @@ def view(row: dict) -> dict[str, Any]:
     if row["state"] == "succeeded" and row["info"]:
         out["info"] = json.loads(row["info"])
     return out
+
+
+def upload_name(names: list[str | None]) -> str | None:
+    """An upload's file name as people know it (``starry_night.jpg``), for labels only: the last
+    path part, control characters removed, at most 100 characters."""
+    if not names or not names[0]:
+        return None
+    name = re.split(r"[\\/]", names[0])[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:100] or None
 
 
 def request_hash(params: Any, files: dict[str, list[bytes]]) -> str:
@@ -76,8 +87,12 @@ class Service:
             raise type(e)(str(e).replace("<bytes>", label)) from None
 
     def submit(self, params: Any, files: dict[str, list[bytes]], *, idem_key: str | None = None,
-               source: str = "v1") -> tuple[dict, bool]:
-        """Check a request, store its uploads, queue it. Blocking: call from a thread."""
+               source: str = "v1", filenames: dict[str, list[str | None]] | None = None,
+               ) -> tuple[dict, bool]:
+        """Check a request, store its uploads, queue it. Blocking: call from a thread.
+
+        ``filenames``: the uploads' own names (kept, cleaned, to label the job, e.g. the painting
+        used as the style); never used as paths."""
         if not isinstance(params, dict):
             raise InputError("params must be a JSON object")
         raw = dict(params)
@@ -110,7 +125,11 @@ class Service:
             for name, blobs in files.items():
                 for i, data in enumerate(blobs):
                     (folder / f"{name}-{i}").write_bytes(data)
-                    inputs.append({"field": name, "file": f"{name}-{i}"})
+                    entry = {"field": name, "file": f"{name}-{i}"}
+                    shown = upload_name(((filenames or {}).get(name) or [])[i:i + 1])
+                    if shown:
+                        entry["name"] = shown
+                    inputs.append(entry)
         try:
             row, created = self.store.submit(
                 job_id, checked.task, checked.params, inputs, source=source, idem_key=idem_key,

@@ -158,7 +158,8 @@ class Store:
         rows = self._read("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return rows[0] if rows else None
 
-    def list(self, state: str | None = None, limit: int = 50, source: str | None = None) -> list[dict]:
+    def list(self, state: str | None = None, limit: int = 50, source: str | None = None,
+             hide_source: str | None = None) -> list[dict]:
         where, args = [], []
         if state is not None:
             where.append("state = ?")
@@ -166,6 +167,9 @@ class Store:
         if source is not None:
             where.append("source = ?")
             args.append(source)
+        if hide_source is not None:
+            where.append("source != ?")
+            args.append(hide_source)
         sql = "SELECT * FROM jobs" + (" WHERE " + " AND ".join(where) if where else "")
         return self._read(sql + " ORDER BY created DESC, rowid DESC LIMIT ?", (*args, limit))
 
@@ -199,7 +203,10 @@ class Store:
     # --- the workers' side --------------------------------------------------------------------
 
     def claim(self, owner: str, lease_s: float) -> dict | None:
-        """Take the oldest queued job, or a running one whose lease has expired."""
+        """Take the oldest queued job, or a running one whose lease has expired; the gallery's
+        style previews (source 'preview') wait behind every other job: a first visit opens the
+        gallery, which asks for ~30 previews, and the visitor's own painting must not queue
+        behind them."""
         now = time.time()
         if not self._read("SELECT 1 FROM jobs WHERE state = 'queued' OR (state = 'running' AND "
                           "lease_until < ? AND attempts < ?) LIMIT 1", (now, self.max_attempts)):
@@ -209,7 +216,8 @@ class Store:
                 "UPDATE jobs SET state = 'running', lease_owner = ?, lease_until = ?, "
                 "attempts = attempts + 1, started = COALESCE(started, ?), progress = 0 "
                 "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' "
-                "AND lease_until < ? AND attempts < ?) ORDER BY created, rowid LIMIT 1) "
+                "AND lease_until < ? AND attempts < ?) ORDER BY source = 'preview', created, "
+                "rowid LIMIT 1) "
                 "RETURNING *",
                 (owner, now + lease_s, now, now, self.max_attempts)).fetchone()
             if row is not None:

@@ -113,6 +113,8 @@ class Supervisor:
         for job in gone:
             if job["result_name"]:
                 (self.config.results_dir / job["result_name"]).unlink(missing_ok=True)
+                # the studio's history thumbnail (painterly.studio.thumbs), if one was made
+                (self.config.data_dir / "thumbs" / f"{job['id']}.webp").unlink(missing_ok=True)
             shutil.rmtree(self.config.inputs_dir / job["id"], ignore_errors=True)
         return len(gone)
 

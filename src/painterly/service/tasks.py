@@ -43,6 +43,10 @@ MAX_SEED = 2**32 - 1
 MAX_SIDE = 12_000
 
 Progress = Callable[[float], bool]  # fraction done in [0, 1] -> False when the job was cancelled
+# Where a job's progress stands after each stage: the input is read, then painted (styles and
+# models that report steps fill the span between), then the worker adds the trust steps
+# (labels, watermark, drift check: seconds on a 2048 px picture) and saves the file.
+LOADED, PAINTED, FINISHED = 0.05, 0.6, 0.95
 
 
 @dataclass(frozen=True)
@@ -166,9 +170,8 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
         chosen = [k for k in ("style", "prompt") if k in p] + (["style_image"] if files.get("style_image") else [])
         if len(chosen) > 1:
             raise InputError(f"give one of style, prompt and style_image, not {' and '.join(chosen)}")
-        if "prompt" in p:
-            _needs("torch", "text")
-        elif not files.get("style_image"):
+        # a prompt needs no extra: without painterly[text] it is matched by the catalogue's words
+        if "prompt" not in p and not files.get("style_image"):
             style = p.setdefault("style", "cartoon")
             if not isinstance(style, str):
                 raise InputError(f"style must be a style name (GET /v1/styles), got {style!r}")
@@ -229,6 +232,13 @@ def _cancelled():
     return CancelledError("the job was cancelled")
 
 
+def _steps(progress: Progress, lo: float, hi: float) -> Callable[[int, int], bool]:
+    """A ``(done, total)`` callback (styles, models) reported as job progress from lo to hi."""
+    def report(done: int, total: int) -> bool:
+        return progress(lo + (hi - lo) * min(done / max(total, 1), 1.0))
+    return report
+
+
 def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progress,
         *, limits=None) -> tuple[np.ndarray, dict[str, Any]]:
     """Run one job; returns the image and the information to record with it.
@@ -248,25 +258,33 @@ def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progre
 
     if task == "stylize":
         img = load(images["image"][0], max_size=params.get("max_size"))
+        if progress(LOADED) is False:
+            raise _cancelled()
         strength = float(params.get("strength", 1.0))
         neural = {k: params[k] for k in ("preserve_color", "style_scale", "tile") if k in params}
+        steps = _steps(progress, LOADED, PAINTED)
         if params.get("prompt"):
             from painterly.text import stylize_from_prompt
             from painterly.text.blend import plan_blend
 
-            out, matches = stylize_from_prompt(
-                img, params["prompt"], strength=strength, seed=seed,
-                progress=lambda done, total: progress(done / max(total, 1)))
+            out, matches = stylize_from_prompt(img, params["prompt"], strength=strength, seed=seed,
+                                               progress=steps)
             info["styles"] = [[n, round(w, 4)] for n, w in plan_blend(matches).parts]
         elif images.get("style_image"):
             painting = load(images["style_image"][0])
-            out = painterly.stylize(img, painting, strength=strength, seed=seed, **neural)
+            out = painterly.stylize(img, painting, strength=strength, seed=seed, progress=steps,
+                                    **neural)
             info["style"] = "style_image"
         else:
             # the name was checked against the registry at submission; the worker's working
             # folder is empty, so a name can never be taken for a file
+            from painterly.styles import get_style
+
+            if get_style(params["style"]).family != "filter":  # neural styles report tiles
+                neural["progress"] = steps
             out = painterly.stylize(img, params["style"], strength=strength, seed=seed, **neural)
             info["style"] = params["style"]
+        progress(PAINTED)
         info["strength"] = strength
         return out, info
 
@@ -282,7 +300,7 @@ def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progre
                        seed=seed, size=size, negative=params.get("negative"),
                        guidance=params.get("guidance"), init=init,
                        strength=params.get("strength") if init is not None else None, mask=mask,
-                       progress=lambda done, total: progress(done / max(total, 1)))
+                       progress=_steps(progress, 0.0, PAINTED))
         if params.get("style"):
             out = painterly.stylize(out, params["style"], seed=seed)
             info["style"] = params["style"]
@@ -312,7 +330,7 @@ def metadata(task: str, params: dict, info: dict) -> dict[str, Any]:
 
 
 def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.ndarray,
-                  images: dict[str, list[Path]]) -> bytes:
+                  images: dict[str, list[Path]], *, drift: bool = True) -> bytes:
     """The result file's bytes, after painterly's trust steps (:mod:`painterly.provenance`).
 
     Painted results (stylize, paint) get the AI-content label and provenance in their metadata,
@@ -321,7 +339,9 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     check for stylize, the closest built-in style when ``"attribute": true``, and C2PA Content
     Credentials when keys exist. A curated result is one of
     the user's own pictures: it is re-encoded with provenance but no AI label. ``info`` receives
-    ``subject``, ``watermark`` and ``safety`` so that the job reports them.
+    ``subject``, ``watermark`` and ``safety`` so that the job reports them. ``drift=False``
+    skips the drift check (the gallery's previews: the server's own sample photo, where the check
+    would cost seconds per preview and guard nobody's picture).
     """
     from painterly.io import encode_image
     from painterly.provenance.finish import FinishConfig, finish_artwork
@@ -338,7 +358,7 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         serial=int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:4], "big"),
         watermark=params.get("watermark", True),
         visible_label=LabelConfig() if params.get("visible_label", True) else None,
-        drift=task == "stylize",
+        drift=drift and task == "stylize",
         attribution=bool(params.get("attribute", False)),
     )
     image, meta = finish_artwork(image, params=meta, technique=task, config=config,

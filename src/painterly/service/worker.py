@@ -26,7 +26,8 @@ from painterly.service import tasks
 from painterly.service.config import ServiceConfig
 from painterly.service.store import Store, valid_id
 
-PROGRESS_EVERY_S = 0.2  # progress is written at most this often (each write is a SQLite commit)
+PROGRESS_EVERY_S = 0.2  # progress is written at most this often (each write is a SQLite commit),
+PROGRESS_STEP = 0.1  # unless it moved this much: a stage's end (tasks.PAINTED...) is never lost
 
 
 def _die_with_parent() -> None:
@@ -49,6 +50,7 @@ class Worker:
         self.lost = False  # the job was cancelled or its lease taken: stop, publish nothing
         self.stopping = threading.Event()
         self._last_progress = 0.0
+        self._last_fraction = 0.0
 
     # --- lease keeping, on its own thread --------------------------------------------------
     def _beat(self, wakeup: int) -> None:
@@ -71,8 +73,9 @@ class Worker:
         if job is None or self.lost:
             return False
         now = time.monotonic()
-        if now - self._last_progress >= PROGRESS_EVERY_S or fraction >= 1.0:
-            self._last_progress = now
+        if (now - self._last_progress >= PROGRESS_EVERY_S or fraction >= 1.0
+                or fraction - self._last_fraction >= PROGRESS_STEP):
+            self._last_progress, self._last_fraction = now, fraction
             if not self.store.heartbeat(job["id"], self.owner, self.config.lease_s, fraction):
                 self.lost = True
         return not self.lost
@@ -94,7 +97,7 @@ class Worker:
         return out
 
     def run_job(self, job: dict) -> None:
-        self.job, self.lost, self._last_progress = job, False, 0.0
+        self.job, self.lost, self._last_progress, self._last_fraction = job, False, 0.0, 0.0
         params = json.loads(job["params"])
         try:
             inputs = self._inputs(job)
@@ -102,7 +105,12 @@ class Worker:
             if self.lost:
                 return
             _fmt, _media, ext = tasks.media_for(params)
-            data = tasks.encode_result(job["id"], job["task"], params, info, image, inputs)
+            data = tasks.encode_result(job["id"], job["task"], params, info, image, inputs,
+                                       drift=job["source"] != "preview")
+            self._progress(tasks.FINISHED)
+            names = {e["field"]: e["name"] for e in json.loads(job["inputs"]) if e.get("name")}
+            if info.get("style") == "style_image" and "style_image" in names:
+                info["style_image_name"] = names["style_image"]  # what the visitor calls it
             final = self.config.results_dir / f"{job['id']}.{ext}"
             tmp = self.config.results_dir / f".{job['id']}.{os.getpid()}.tmp"
             write_synced(tmp, data)

@@ -31,7 +31,15 @@ async def live_socket(ws: WebSocket, engine: LiveEngine) -> None:
         outbox.append(message)
         ready.set()
 
+    told = {"size": None}  # the painted size the client was last told
+
     def on_painted(fid: int, us: int, jpeg: bytes) -> None:  # runs on a painting thread
+        size = viewer.painted_size
+        if size != told["size"]:  # smaller (or larger again) to keep up: say so before the frame
+            told["size"] = size
+            loop.call_soon_threadsafe(push, json.dumps({
+                "type": "size", "width": size[0], "height": size[1],
+                "max_side": engine.config.max_side, "auto": viewer.settings.auto_size}))
         loop.call_soon_threadsafe(push, pack_painted(fid, us, jpeg))
 
     def on_error(exc: PainterlyError) -> None:

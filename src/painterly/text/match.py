@@ -14,6 +14,10 @@ signal, a small hybrid in the spirit of lexical + dense retrieval fusion:
 4. Every tag or style name that appears verbatim in the prompt closes ``ScoreConfig.exact_bonus``
    of the gap between the score and 1 (so scores stay at most 1).
 
+Without the sentence encoder (the core install: no ``painterly[text]``), step 2 is BM25 over the
+catalogue's own words (:mod:`painterly.text.lexical`); the lexicon, the verbatim bonus and the
+threshold stay the same.
+
 Style document embeddings are cached in memory, keyed by a hash of every description and tag.
 """
 
@@ -49,6 +53,8 @@ class ScoreConfig:
     lexicon: bool = True  # translate CJK words before MiniLM
     e5: bool = True  # the multilingual score for CJK prompts
     exact: bool = True  # the verbatim-word bonus
+    words_only: bool = False  # BM25 on the catalogue's words instead of MiniLM: what an install
+    # without painterly[text] does by itself; set here to measure it where the encoder exists
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,13 @@ def rank_styles(prompt: str, styles=None, *, config: ScoreConfig = ScoreConfig()
     score = np.zeros(n, np.float32)
     tag_sims: list[np.ndarray] | None = None
     use_e5 = cjk and config.e5 and embed.available("e5")
-    if english:
+    lexical_hits: list[list[str]] | None = None
+    if english and (config.words_only or not embed.available("minilm")):
+        from painterly.text import lexical
+
+        words, lexical_hits = lexical.scores(english, entries)
+        score += np.asarray(words, np.float32)
+    elif english:
         vecs = _catalog_vectors(entries, "minilm")
         q = embed.encode([english], model="minilm", query=True)[0]
         doc = vecs["docs"] @ q
@@ -123,7 +135,7 @@ def rank_styles(prompt: str, styles=None, *, config: ScoreConfig = ScoreConfig()
     out = []
     for i in order:
         e = entries[i]
-        why = list(hits[i])
+        why = list(hits[i]) + (lexical_hits[i] if lexical_hits is not None else [])
         if tag_sims is not None and len(tag_sims[i]):
             sims = tag_sims[i]
             keep = max(config.why_min_sim, float(sims.max()) - config.why_spread)

@@ -1,10 +1,14 @@
 // painterly studio: the microphone prompt. The page records PCM itself and sends 16-bit WAV
 // (what the server's decoder reads everywhere; MediaRecorder's WebM/Opus is not) to
-// POST /v1/speech, which answers the words PocketSphinx recognised. Uses studio.js's helpers.
-"use strict";
+// POST /v1/speech, which answers the words PocketSphinx recognised.
+import { $, api, changed, clearError, showError } from "./core.js";
 
 // ---- the microphone: record WAV in the page, the server recognises it ------------------------
 const mic = { stream: null, ctx: null, chunks: [], node: null };
+export function setupSpeech() {
+  $("#mic").addEventListener("click", toggleMic);
+}
+
 async function toggleMic() {
   const btn = $("#mic");
   clearError("prompt");
@@ -49,12 +53,13 @@ async function stopMic() {
     } else {
       $("#prompt").value = text;
       $("#mic-status").textContent = `Heard: “${text}”`;
+      changed("prompt-filled");
     }
   } catch (err) {
     $("#mic-status").textContent = "";
     showError("prompt", err.message);
   }
-  updatePaintButton();
+  changed("prompt");
 }
 function wav(chunks, rate) {
   const n = chunks.reduce((a, c) => a + c.length, 0);
