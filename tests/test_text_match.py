@@ -14,7 +14,7 @@ from dataclasses import replace
 from painterly.errors import InputError
 from painterly.io import to_image
 from painterly.styles import Style, list_styles, registered
-from painterly.text import choose_styles, embed, rank_styles, stylize_from_prompt
+from painterly.text import ScoreConfig, choose_styles, embed, rank_styles, stylize_from_prompt
 from painterly.text import match as match_mod
 
 
@@ -140,3 +140,15 @@ def test_encoding_from_several_threads_matches_sequential(minilm):
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda t: minilm.encode([t])[0], texts))
     np.testing.assert_allclose(np.stack(got), np.stack(expected), atol=1e-5)
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("梦幻的水彩风景", "watercolor"), ("水墨", "ink-wash"), ("卡通", "cartoon"), ("油画", "oil"),
+    ("铅笔素描", "pencil"), ("波普艺术", "pop-art"),
+])
+def test_the_lexicon_brings_chinese_prompts_to_the_english_encoder(minilm, prompt, expected):
+    """MiniLM alone (no E5, no verbatim-word bonus) matches Chinese prompts through the lexicon's
+    English: it does not understand the Chinese itself."""
+    styles = list_styles("filter", library=False)
+    ranked = rank_styles(prompt, styles, config=ScoreConfig(e5=False, exact=False))
+    assert ranked[0].style_name == expected, [(m.style_name, m.score) for m in ranked[:3]]
