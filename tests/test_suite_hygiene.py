@@ -155,3 +155,25 @@ def test_ci_requires_everything_and_fails_on_a_failed_install():
     installed = re.search(r"pip install -q -e '\.\[([\w,]+)\]'", script)[1].split(",")
     covered = set(installed) | {"torch", "text", "speech", "diffusion", "trust", "serve", "ray"}
     assert "all" in installed and extras <= covered, extras - covered
+
+
+def test_every_package_a_test_may_skip_on_comes_with_an_extra():
+    """A test skips on a missing package only if some extra brings it, so CI (every extra, skips
+    fail) runs it. Import names are mapped to distributions by what is installed here."""
+    import importlib.metadata as md
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = {re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0].lower().replace("_", "-")
+                for d in project["dependencies"] + [d for extra, deps in
+                                                    project["optional-dependencies"].items()
+                                                    if extra != "bench" for d in deps]}
+    dists = md.packages_distributions()
+    skipped_on = {m.split(".")[0] for _, src in _sources()
+                  for m in re.findall(r"""importorskip\(["']([\w.]+)["']\)""", src)}
+    missing = {}
+    for name in skipped_on:
+        names = {n.lower().replace("_", "-") for n in dists.get(name, [name])}
+        if not names & declared:
+            missing[name] = sorted(names)
+    assert not missing, f"packages tests skip on that no extra installs (add them): {missing}"
