@@ -67,7 +67,8 @@ def test_jobs_run_on_ray_actors(ray_session, actor_tmp, tmp_path):
         assert len(list(actor_tmp.glob("painterly-actor-*"))) == 1  # the actor's working folder
     time.sleep(1)
     assert not _painter_pids()  # the server's stop ends its actors
-    assert not list(actor_tmp.iterdir())  # and they remove their folders (the jobs' inside)
+    # and they remove their folders, the jobs' inside (onnxruntime may leave its own ".ses" file)
+    assert not list(actor_tmp.glob("painterly-*"))
 
 
 def test_a_dead_actor_costs_one_attempt_and_the_job_runs_again(ray_session, tmp_path):
