@@ -56,3 +56,41 @@ def test_config_fields_take_effect(photo, fn, config, field, value):
     # an explicit option still wins over the config
     np.testing.assert_array_equal(fn(photo, config=config(**{field: value}),
                                      **{field: getattr(config(), field)}), default)
+
+
+CONFIGS = [(fn, config) for fn, config in FILTERS if fn is not pencil.color_pencil]
+
+
+def _candidates(value):
+    """Other values for a field, tried in turn until one changes the picture: bigger, smaller,
+    small absolute ones (a working size under the test photo's), zero."""
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, int):
+        return [value * 3, max(1, value // 4), value + 2, 24, 2, 1, 0]
+    if isinstance(value, float):
+        return [value * 3, value * 0.25, value + 0.5, 8.0, value * 10, 0.0]
+    if isinstance(value, tuple):
+        return [tuple(v * 0.5 for v in value), tuple(reversed(value)), tuple(1 - v for v in value)]
+    raise AssertionError(f"no candidate values for a {type(value).__name__} field")
+
+
+@pytest.mark.parametrize("fn, config, field", [
+    (fn, config, f.name) for fn, config in CONFIGS for f in dataclasses.fields(config)
+], ids=lambda x: x if isinstance(x, str) else getattr(x, "__name__", ""))
+def test_every_config_field_takes_effect(photo, fn, config, field):
+    from painterly.errors import InputError
+
+    default = fn(photo, config=config())
+    tried = []
+    for value in _candidates(getattr(config(), field)):
+        try:
+            out = fn(photo, config=config(**{field: value}))
+        except (InputError, ValueError) as e:  # a value the filter refuses: try the next
+            tried.append(f"{value!r}: {type(e).__name__}")
+            continue
+        change = float(np.abs(out - default).max())
+        if change > 0.01:
+            return
+        tried.append(f"{value!r}: {change:.4f}")
+    pytest.fail(f"{config.__name__}.{field} had no effect on the picture ({'; '.join(tried)})")

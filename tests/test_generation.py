@@ -166,11 +166,40 @@ def test_generator_yields_steps_then_image(model):
     assert np.array_equal(events[-1].image, generate("x", model=model, steps=2, size=(64, 64), seed=3))
 
 
-def test_closing_the_generator_cancels(model):
-    gen = iter_generate("x", model=model, steps=2, size=(64, 64))
-    first = next(gen)
-    assert first == Step(1, 2)
-    gen.close()  # must return (the worker stops), not hang
+def test_closing_the_generator_cancels(model, monkeypatch):
+    """close() returns (the worker stops, a regression fails here instead of hanging the suite),
+    and the generation is cancelled at its next step, not run to the end."""
+    import time
+
+    real = iter_generate.__globals__["generate"]
+    closing = threading.Event()
+    answers, raised = [], []
+
+    def recording(prompt, *, progress, **kw):
+        def spy(done, total):
+            if done >= 2:  # the consumer is closing the generator by now
+                assert closing.wait(60)
+                time.sleep(0.5)
+            answers.append((done, progress(done, total)))
+            return answers[-1][1]
+
+        try:
+            return real(prompt, progress=spy, **kw)
+        except BaseException as e:
+            raised.append(e)
+            raise
+
+    monkeypatch.setitem(iter_generate.__globals__, "generate", recording)
+    gen = iter_generate("x", model=model, steps=6, size=(64, 64))
+    assert next(gen) == Step(1, 6)
+    closing.set()
+    closer = threading.Thread(target=gen.close, daemon=True)
+    closer.start()
+    closer.join(120)
+    assert not closer.is_alive(), "closing the generator hung"
+    assert not [t for t in threading.enumerate() if t.name == "painterly-generate"]
+    assert answers == [(1, True), (2, False)]  # told to stop at the step after close()
+    assert len(raised) == 1 and isinstance(raised[0], CancelledError)
 
 
 def test_concurrent_calls_share_the_model_safely(model):

@@ -38,13 +38,51 @@ def test_label_is_tall_enough_and_legible(shade, ink_light, position):
     assert (changed_cols.mean() > 200) == position.endswith("right")
 
 
+def _glyph_ink(text: str) -> np.ndarray:
+    """The ink of ``text`` drawn by add_label (white on the dark plate), cropped to its box."""
+    img = np.full((240, 240 * len(text), 3), 0.5, dtype=np.float32)
+    out = add_label(img, config=LabelConfig(text=text, height=0.3))
+    luma = out @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    ink = (np.abs(out - img).max(axis=2) > 0.02) & (luma > 0.6)
+    ys, xs = np.nonzero(ink)
+    assert ys.size, f"no ink drawn for {text!r}"
+    return ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def _is_tofu(ink: np.ndarray) -> bool:
+    """A missing glyph is drawn as the font's .notdef: a box, so every side of the ink's
+    bounding box is inked along (nearly) its whole length. No real CJK glyph is framed so."""
+    sides = [ink[:2].any(axis=0), ink[-2:].any(axis=0), ink[:, :2].any(axis=1),
+             ink[:, -2:].any(axis=1)]
+    return all(side.mean() > 0.85 for side in sides)
+
+
+def _resized(ink: np.ndarray, n: int = 32) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(ink.astype(np.uint8) * 255).resize((n, n))) > 127
+
+
 def test_label_renders_chinese_with_shipped_font():
     assert FONT_PATH.is_file() and (FONT_PATH.parent / "LICENSE-OFL.txt").is_file()
-    img = np.full((200, 200, 3), 0.5, dtype=np.float32)
-    zh = add_label(img, config=LabelConfig(text="AI生成"))
-    en = add_label(img, config=LabelConfig(text="AI-xx"))
-    # distinct glyphs, not .notdef boxes: the two renderings differ
-    assert np.abs(zh - en).max() > 0.5
+    glyphs = {ch: _glyph_ink(ch) for ch in "生成"}
+    for ch, ink in glyphs.items():
+        assert not _is_tofu(ink), f"{ch!r} is drawn as a box (.notdef): the font lacks it"
+    a, b = (_resized(g) for g in glyphs.values())
+    assert (a & b).sum() / (a | b).sum() < 0.6, "生 and 成 are drawn alike (boxes?)"
+    assert not _is_tofu(_glyph_ink("AI生成"))  # the whole default wording as well
+
+
+def test_the_tofu_check_catches_boxes():
+    from PIL import ImageFont
+
+    box = np.zeros((40, 30), bool)
+    box[:3], box[-3:], box[:, :3], box[:, -3:] = True, True, True, True
+    assert _is_tofu(box)
+    # Pillow's built-in font has no CJK glyphs: it draws its .notdef, a crossed box
+    mask = ImageFont.load_default(60).getmask("生")
+    drawn = np.asarray(mask, dtype=np.uint8).reshape(mask.size[1], mask.size[0]) > 127
+    assert _is_tofu(drawn)
 
 
 def test_label_options_are_checked():

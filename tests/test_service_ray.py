@@ -19,8 +19,16 @@ from painterly.service.config import ServiceConfig  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def ray_session():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+def actor_tmp(tmp_path_factory):
+    return tmp_path_factory.mktemp("actor-tmp")
+
+
+@pytest.fixture(scope="module")
+def ray_session(actor_tmp):
+    # The actors' temporary folder is the test's own (TMPDIR, inherited by every actor's
+    # runtime_env): what an actor SIGKILLed by a test leaves behind stays out of the system's.
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"TMPDIR": str(actor_tmp)}})
     yield
     ray.shutdown()
 
@@ -32,12 +40,20 @@ def _client(tmp_path, **kw):
 
 
 def _painter_pids():
+    """This test's Ray actor processes: descendants of this process (ray.init started Ray
+    here), never those of another test run on the same machine."""
     psutil = pytest.importorskip("psutil")
-    return [p for p in psutil.process_iter(["cmdline"])
-            if any("RayPainter" in part for part in p.info["cmdline"] or ())]
+    found = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if any("RayPainter" in part for part in p.cmdline()):
+                found.append(p)
+        except psutil.Error:  # ended meanwhile
+            continue
+    return found
 
 
-def test_jobs_run_on_ray_actors(ray_session, tmp_path):
+def test_jobs_run_on_ray_actors(ray_session, actor_tmp, tmp_path):
     with _client(tmp_path) as c:
         deadline = time.monotonic() + 60
         while c.get("/health").json()["workers"] < 1 and time.monotonic() < deadline:
@@ -48,8 +64,11 @@ def test_jobs_run_on_ray_actors(ray_session, tmp_path):
         r = c.get(f"/v1/jobs/{ok['id']}/result")
         assert r.status_code == 200 and load_image(r.content).shape == (32, 48, 3)
         assert _painter_pids(), "the job did not run in a Ray actor"
+        assert len(list(actor_tmp.glob("painterly-actor-*"))) == 1  # the actor's working folder
     time.sleep(1)
     assert not _painter_pids()  # the server's stop ends its actors
+    # and they remove their folders, the jobs' inside (onnxruntime may leave its own ".ses" file)
+    assert not list(actor_tmp.glob("painterly-*"))
 
 
 def test_a_dead_actor_costs_one_attempt_and_the_job_runs_again(ray_session, tmp_path):

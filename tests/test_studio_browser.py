@@ -57,10 +57,20 @@ def test_paint_a_photo_through_the_gallery(page, photo, shots):
     assert "starry-swirls" in meta and f"{W} × {H}" in meta
     href = page.locator('[data-testid="download"]').get_attribute("href")
     assert href.startswith("/v1/jobs/") and href.endswith("/result")
+    # the download is the painting: a PNG at the photo's size whose pixels differ from the photo's
     got = page.evaluate("""(async () => {
         const r = await fetch(document.querySelector('[data-testid=download]').href);
-        return Array.from(new Uint8Array(await r.arrayBuffer()).slice(0, 8)); })()""")
-    assert bytes(got[:4]) == b"\x89PNG"
+        return Array.from(new Uint8Array(await r.arrayBuffer())); })()""")
+    assert bytes(got[:8]) == b"\x89PNG\r\n\x1a\n"
+    with Image.open(io.BytesIO(bytes(got))) as im:
+        painted = np.asarray(im.convert("RGB"), dtype=np.float32) / 255
+    with Image.open(photo) as im:
+        original = np.asarray(im.convert("RGB"), dtype=np.float32) / 255
+    assert painted.shape == original.shape == (H, W, 3)
+    assert np.abs(painted - original).mean() > 0.05, "the result is (nearly) the photo"
+    assert painted.std() > 0.02, "the result is a blank canvas"
+    # starry-swirls repaints in its own palette: the colours are not the photo's
+    assert np.abs(painted.mean(axis=(0, 1)) - original.mean(axis=(0, 1))).max() > 0.03
 
     # the before/after slider moves the split, by keyboard and by a click
     slider = page.locator('[data-testid="compare-slider"]')

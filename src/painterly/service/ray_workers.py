@@ -35,16 +35,25 @@ class RayPainter:
     def __init__(self) -> None:
         from painterly.service import tasks
 
-        # an empty working folder of its own: a style name can never be taken for a file
-        os.chdir(tempfile.mkdtemp(prefix="painterly-actor-"))
+        # an empty working folder of its own: a style name can never be taken for a file; the
+        # jobs' files go inside it, so close() (or, after a crash, one rm) removes everything
+        self._dir = tempfile.mkdtemp(prefix="painterly-actor-")
+        os.chdir(self._dir)
         tasks.load_registries()
+
+    def close(self) -> None:
+        """Removes the actor's folder; the server calls it before it ends the actor."""
+        import shutil
+
+        os.chdir(tempfile.gettempdir())
+        shutil.rmtree(self._dir, ignore_errors=True)
 
     def run(self, job_id: str, task: str, params: dict, files: dict[str, list[bytes]]):
         """-> ("ok", data, media, ext, info) or ("error", type, message): bad input is an answer,
         not a crash (a crash raises, and the job is retried)."""
         from painterly.service import tasks
 
-        with tempfile.TemporaryDirectory(prefix="painterly-job-") as d:
+        with tempfile.TemporaryDirectory(prefix="painterly-job-", dir=self._dir) as d:
             paths: dict[str, list[Path]] = {}
             for field, blobs in files.items():
                 for k, blob in enumerate(blobs):
@@ -109,7 +118,11 @@ class RaySupervisor:
         for t in self._threads:
             t.join(timeout=15)
         ray = _ray()
-        for actor in self._actors.values():  # on a shared cluster they would outlive the server
+        actors = list(self._actors.values())
+        # each removes its folder first (a dead one does not answer: its refs fail at once)
+        if actors:
+            ray.wait([a.close.remote() for a in actors], num_returns=len(actors), timeout=10)
+        for actor in actors:  # on a shared cluster they would outlive the server
             ray.kill(actor)
         if self._owned:
             _ray().shutdown()

