@@ -34,7 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from painterly import __version__
 from painterly.errors import InputError, PainterlyError
-from painterly.service import errors, tasks
+from painterly.service import errors, parsing, tasks
 from painterly.service.config import ServiceConfig
 from painterly.service.jobs import Service, view
 from painterly.service.security import Guard
@@ -127,25 +127,27 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         key = request.headers.get("idempotency-key")
         if key is not None and not _IDEM_KEY.fullmatch(key):
             raise InputError("Idempotency-Key must be 1 to 200 visible ASCII characters")
+        if not parsing.multipart_closed(await request.body(), ctype):  # Guard read it already
+            raise InputError("the multipart body is incomplete: it lacks its closing boundary "
+                             "(--BOUNDARY--)")
         try:
             form = await request.form(max_files=MAX_FILES, max_fields=20)
         except StarletteHTTPException as e:  # malformed multipart
             raise InputError(f"cannot read the form: {e.detail}") from None
         files: dict[str, list[bytes]] = {}
-        params_text = "{}"
+        params_texts: list[str] = []
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
                 if name not in FILE_FIELDS:
                     raise InputError(f"unknown file field {name!r}; file fields: {', '.join(FILE_FIELDS)}")
                 files.setdefault(name, []).append(await value.read())
             elif name == "params":
-                params_text = value
+                params_texts.append(value)
             else:
                 raise InputError(f"unknown form field {name!r}; fields: params, {', '.join(FILE_FIELDS)}")
-        try:
-            params = json.loads(params_text)
-        except ValueError as e:
-            raise InputError(f"params is not valid JSON ({e})") from None
+        if len(params_texts) > 1:
+            raise InputError(f"the field 'params' was sent {len(params_texts)} times; send it once")
+        params = parsing.load_json(params_texts[0] if params_texts else "{}", "params")
         row, _created = await run_in_threadpool(service.submit, params, files, idem_key=key)
         return JSONResponse(view(row), status_code=202,
                             headers={"Location": f"/v1/jobs/{row['id']}"})

@@ -11,7 +11,7 @@ import hashlib
 import importlib.util
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +67,16 @@ def _number(params: dict, key: str, kind: type, lo: float, hi: float) -> None:
     if key not in params:
         return
     v = params[key]
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool)
-    if kind is int:
-        ok = ok and float(v).is_integer()
-    if not ok or not lo <= v <= hi:
+    # the range first: Python compares a 400-digit int with a float exactly, where float(v)
+    # would raise OverflowError
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
+    if ok and kind is int:
+        ok = float(v).is_integer()
+    if not ok:
         what = "a whole number" if kind is int else "a number"
-        raise InputError(f"{key} must be {what} from {lo:g} to {hi:g}, got {v!r}")
+        shown = repr(v) if len(repr(v)) <= 40 else repr(v)[:37] + "..."
+        bounds = (f"{lo:g} to {hi:g}" if kind is float else f"{int(lo)} to {int(hi)}")
+        raise InputError(f"{key} must be {what} from {bounds}, got {shown}")
     params[key] = kind(v)
 
 
@@ -325,7 +329,7 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     """
     from painterly.io import encode_image
     from painterly.provenance.finish import FinishConfig, finish_artwork
-    from painterly.provenance.label import LabelConfig
+    from painterly.provenance.label import LabelConfig, label_fits
     from painterly.provenance.record import Provenance
 
     fmt, _media, _ext = media_for(params)
@@ -334,16 +338,35 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         meta["provenance"] = Provenance(technique="curate", aigc=None)
         return encode_image(image, fmt, metadata=meta)
     first = lambda field: (images.get(field) or [None])[0]  # noqa: E731
+    label = LabelConfig() if params.get("visible_label", True) else None
+    if label is not None and (why := label_fits(image.shape, config=label)) is not None:
+        # a thumbnail a few pixels wide: painted without the label rather than failed (the AI
+        # label in the metadata and the watermark, when it fits, still say what it is)
+        label = None
+        info["visible_label"] = {"drawn": False, "note": why}
     config = FinishConfig(
         serial=int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:4], "big"),
         watermark=params.get("watermark", True),
-        visible_label=LabelConfig() if params.get("visible_label", True) else None,
+        visible_label=label,
         drift=task == "stylize",
         attribution=bool(params.get("attribute", False)),
     )
-    image, meta = finish_artwork(image, params=meta, technique=task, config=config,
-                                 inputs={"photo": first("image"), "style": first("style_image"),
-                                         "mask": first("mask")})
+    inputs = {"photo": first("image"), "style": first("style_image"), "mask": first("mask")}
+    try:
+        image, meta = finish_artwork(image, params=meta, technique=task, config=config,
+                                     inputs=inputs)
+    except MissingExtraError as e:
+        if not (config.drift or config.attribution):
+            raise
+        # the optional checks need a package this server lacks: the result is made without
+        # them, and the job says which step was skipped and what to install
+        skipped = [s for s, on in (("subject", config.drift), ("attribution", config.attribution))
+                   if on]
+        config = replace(config, drift=False, attribution=False)
+        image, meta = finish_artwork(image, params=meta, technique=task, config=config,
+                                     inputs=inputs)
+        for step in skipped:
+            meta["provenance"].extra[step] = {"checked": False, "note": f"skipped: {e}"}
     extra = meta["provenance"].extra
     info.update({k: extra[k] for k in ("subject", "watermark", "safety", "attribution") if k in extra})
     return encode_image(image, fmt, metadata=meta)
