@@ -19,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
-import shutil
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Query, Request
@@ -37,7 +35,10 @@ from painterly.errors import InputError, PainterlyError
 from painterly.service import errors, parsing, tasks
 from painterly.service.config import ServiceConfig
 from painterly.service.jobs import Service, view
-from painterly.service.security import Guard
+from painterly.service.docs import install as install_docs
+from painterly.service.headers import SecurityHeaders
+from painterly.service.methods import Methods
+from painterly.service.security import Guard, cross_site
 from painterly.service.store import FINAL, STATES, Store
 from painterly.service.supervisor import Supervisor, lock_data_dir
 
@@ -105,6 +106,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             lock.close()
 
     app = FastAPI(title="painterly", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # theirs load from a CDN: see service.docs
                   description="Offline AI painting over HTTP: a durable jobs API and an "
                               "AUTOMATIC1111-compatible API.")
     app.state.service = service
@@ -113,8 +115,24 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
 
     @app.get("/health", tags=["service"])
     def health():
+        """The server's state (version, live workers, jobs per state); needs the token when
+        one is set. Probes that need none: ``/livez``, ``/readyz``."""
         return {"status": "ok", "version": __version__, "workers": supervisor.alive(),
                 "jobs": store.counts()}
+
+    @app.get("/livez", tags=["service"])
+    def livez():
+        """Liveness probe: 200 while the process answers. No token; says nothing else."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["service"])
+    def readyz():
+        """Readiness probe: 200 when a worker is alive to take jobs, else 503. No token; says
+        nothing else."""
+        if supervisor.alive() < 1:
+            return JSONResponse({"status": "unavailable"}, status_code=503,
+                                headers={"Retry-After": "5"})
+        return {"status": "ok"}
 
     @app.post("/v1/jobs", status_code=202, tags=["jobs"])
     async def submit_job(request: Request):
@@ -178,6 +196,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         if not path.is_file():
             raise errors.NotFound(f"the result of job {job_id} is no longer kept")
         return FileResponse(path, media_type=row["result_media"],
+                            content_disposition_type="inline", filename=f"painterly-{path.name}",
                             headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/v1/jobs/{job_id}/events", tags=["jobs"])
@@ -209,29 +228,17 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
 
     from painterly.service import previews
 
+    previews_made = previews.Previews(config, service)
+
     @app.get("/v1/styles", tags=["styles"])
     def styles():
         return {"styles": previews.catalogue()}
 
     @app.get("/v1/styles/{name}/preview", tags=["styles"], response_class=FileResponse)
-    async def style_preview(name: str):
-        """The style on a sample photo (painted by a worker on first request, then kept)."""
-        from painterly.styles import get_style
-
-        spec = get_style(name)  # UnknownStyleError (422) lists the valid names
-        path = config.previews_dir / f"{spec.name}.png"  # the registered name, never the request's
-        if not path.is_file():
-            row, _ = await run_in_threadpool(
-                service.submit, {"task": "stylize", "style": spec.name, "seed": 0},
-                {"image": [previews.sample_png()]}, source="preview")
-            (done,) = await service.wait([row["id"]], config.a1111_timeout_s)
-            if done is None or done["state"] != "succeeded":
-                raise errors.ServiceError(f"the preview of {spec.name!r} could not be painted: "
-                                          f"{(done or {}).get('last_error_message')}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{row['id']}.tmp")
-            shutil.copyfile(config.results_dir / done["result_name"], tmp)
-            os.replace(tmp, path)
+    async def style_preview(name: str, request: Request):
+        """The style on a sample photo: painted once, on the first request from this server's
+        own pages or a non-browser client, then kept and served to anyone."""
+        path = await previews_made.get(name, cross_site(request.scope, _headers(request)))
         return FileResponse(path, media_type="image/png",
                             headers={"Cache-Control": "public, max-age=86400"})
 
@@ -242,9 +249,18 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     from painterly.studio import install as install_studio
 
     install_studio(app)  # the web page at /, /studio/ files, /v1/live, /v1/speech
+    install_docs(app)  # /docs from local files
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
-    app.add_middleware(Guard, config=config)  # added last: runs first, before CORS and routes
+    # the last added runs first: headers on every answer, then the Guard's refusals, then the
+    # methods each path takes (405 with Allow, HEAD), then CORS and the routes
+    app.add_middleware(Methods, routes=app, cors_origins=config.cors_origins)
+    app.add_middleware(Guard, config=config)
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def _headers(request: Request) -> dict[str, str]:
+    return {k.lower(): v for k, v in request.headers.items()}

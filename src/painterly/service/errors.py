@@ -64,6 +64,12 @@ class Timeout(ServiceError):
     status = 504
 
 
+class Unavailable(ServiceError):
+    """Something this server cannot make now (a preview whose painting failed)."""
+
+    status = 503
+
+
 def status_for(exc: BaseException) -> int:
     """The HTTP status of an error (4xx for every bad input)."""
     if isinstance(exc, ServiceError):
