@@ -60,11 +60,13 @@ class Methods:
                 return await _refuse(send, method, allowed)
             return await self.app(scope, receive, send)  # an unknown path: its 404
         if method == "HEAD":
-            scope, send = {**scope, "method": "GET"}, _headers_only(send)
+            scope, (send, receive) = {**scope, "method": "GET"}, _headers_only(send, receive)
         return await self.app(scope, receive, self._full_allow(scope, send))
 
     def _full_allow(self, scope, send):
         """Starlette's 405 lists the methods of one route; this lists the path's."""
+        scope = dict(scope)  # as it came: routing updates the scope it is given in place
+
         async def fixed(message):
             if message["type"] == "http.response.start" and message["status"] == 405:
                 allowed = ", ".join(allowed_methods(self.routes, scope)).encode()
@@ -85,15 +87,23 @@ async def _refuse(send, method: str, allowed: list[str]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def _headers_only(send):
+def _headers_only(send, receive):
+    """(send, receive) for a HEAD request run as GET: the first body message ends the response
+    and the rest is dropped; from then on the route hears that the client is gone, so a stream
+    (server-sent events) stops at once instead of running on unseen."""
     done = False
 
     async def head_send(message):
         nonlocal done
         if message["type"] != "http.response.body":
             return await send(message)
-        if not done:  # the first body message ends the response; the rest is dropped
+        if not done:
             done = True
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    return head_send
+    async def head_receive():
+        if done:
+            return {"type": "http.disconnect"}
+        return await receive()
+
+    return head_send, head_receive

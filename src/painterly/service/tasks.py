@@ -328,6 +328,7 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     ``subject``, ``watermark`` and ``safety`` so that the job reports them.
     """
     from painterly.io import encode_image
+    from painterly.metrics import MIN_SIDE
     from painterly.provenance.finish import FinishConfig, finish_artwork
     from painterly.provenance.label import LabelConfig, label_fits
     from painterly.provenance.record import Provenance
@@ -344,11 +345,12 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         # label in the metadata and the watermark, when it fits, still say what it is)
         label = None
         info["visible_label"] = {"drawn": False, "note": why}
+    too_small = min(image.shape[:2]) < MIN_SIDE  # the classifier's least side: not judged
     config = FinishConfig(
         serial=int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:4], "big"),
         watermark=params.get("watermark", True),
         visible_label=label,
-        drift=task == "stylize",
+        drift=task == "stylize" and not too_small,
         attribution=bool(params.get("attribute", False)),
     )
     inputs = {"photo": first("image"), "style": first("style_image"), "mask": first("mask")}
@@ -368,6 +370,9 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         for step in skipped:
             meta["provenance"].extra[step] = {"checked": False, "note": f"skipped: {e}"}
     extra = meta["provenance"].extra
+    if task == "stylize" and too_small:
+        extra["subject"] = {"checked": False,
+                            "note": f"not checked: the picture is under {MIN_SIDE} px"}
     info.update({k: extra[k] for k in ("subject", "watermark", "safety", "attribution") if k in extra})
     return encode_image(image, fmt, metadata=meta)
 
