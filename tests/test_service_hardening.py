@@ -93,9 +93,9 @@ def test_numbers_past_floats_range_get_422(idle, key):
         assert key in msg and len(msg) < 200  # the 400 digits are not echoed back
 
 
+_EXTREMES = [10**400, -(10**400), 2**64, 1e308, float("inf"), float("nan"), -0.0]
 _SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
-            | st.sampled_from([10**400, -(10**400), 2**64, 1e308, float("inf"), "oil", "crimson",
-                               "png", "sd-turbo", "clip-vit-b-32"]))
+            | st.sampled_from([*_EXTREMES, "oil", "crimson", "png", "sd-turbo", "clip-vit-b-32"]))
 _VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3)
                        | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=4)
 
@@ -105,6 +105,10 @@ def _job_requests(draw):
     task = draw(st.sampled_from(tasks.TASKS))
     keys = sorted(tasks.OPTIONS[task] - {"task"})
     params = draw(st.dictionaries(st.sampled_from(keys), _VALUES, max_size=3))
+    if draw(st.booleans()):  # numbers at the edges, where conversions overflow
+        numeric = [k for k in ("seed", "strength", "max_size", "style_scale", "tile", "steps",
+                               "width", "height", "guidance", "keep") if k in keys]
+        params[draw(st.sampled_from(numeric))] = draw(st.sampled_from(_EXTREMES))
     files = {k: draw(st.integers(0, 2)) for k in tasks.FILES[task]}
     return {**params, "task": task}, files
 
