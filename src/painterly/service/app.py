@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from painterly import __version__
 from painterly.errors import InputError, PainterlyError
-from painterly.service import errors, parsing, tasks
+from painterly.service import errors, openapi, parsing, tasks
 from painterly.service.config import ServiceConfig
 from painterly.service.jobs import Service, view
 from painterly.service.docs import install as install_docs
@@ -110,6 +110,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
                   description="Offline AI painting over HTTP: a durable jobs API and an "
                               "AUTOMATIC1111-compatible API.")
     app.state.service = service
+    app.openapi = lambda: openapi.document(app, config)  # this server's, rebuilt when asked
     app.state.supervisor = supervisor
     _install_error_handlers(app)
 

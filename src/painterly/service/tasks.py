@@ -41,6 +41,7 @@ DEFAULT_MODEL = "sd-turbo"
 DEFAULT_CLIP = "clip-vit-b-32"
 MAX_SEED = 2**32 - 1
 MAX_SIDE = 12_000
+MIN_TILE = 16  # px: the neural engine's smallest tile
 
 Progress = Callable[[float], bool]  # fraction done in [0, 1] -> False when the job was cancelled
 
@@ -164,8 +165,10 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
             _number(p, "strength", float, 0, 1)
             check_strength(p["strength"])
         _number(p, "max_size", int, 1, MAX_SIDE)
-        _number(p, "style_scale", float, 0.1, 10)
+        _number(p, "style_scale", float, 0.125, 8)  # the neural engine's range
         _number(p, "tile", int, 0, MAX_SIDE)
+        if 0 < p.get("tile", 0) < MIN_TILE:  # refused now rather than by the engine in a worker
+            raise InputError(f"tile must be 0 (no tiling) or at least {MIN_TILE} px, got {p['tile']}")
         _bool(p, "preserve_color")
         chosen = [k for k in ("style", "prompt") if k in p] + (["style_image"] if files.get("style_image") else [])
         if len(chosen) > 1:
