@@ -426,3 +426,39 @@ def test_previews_are_made_once_and_never_for_another_site(client):
     r = client.get("/v1/styles/pop-art/preview", headers={"Sec-Fetch-Site": "cross-site"})
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     assert len(store.list(None, 500, source="preview")) == before + 1
+
+
+# --- idle and slow sockets ------------------------------------------------------------------------
+
+def test_idle_and_half_sent_sockets_are_closed(tmp_path):
+    """Sockets that send nothing, half their headers, or stay open after a response are closed
+    by the server (uvicorn alone timed out only the last kind); meanwhile the server answers."""
+    import socket
+    import time
+
+    import httpx
+    from _service import Server
+
+    server = Server(tmp_path / "d", "--header-seconds", "1", "--keep-alive-seconds", "1",
+                    workers=1).start(timeout=120)
+    try:
+        socks = []
+        for i in range(60):
+            s = socket.create_connection(("127.0.0.1", server.port))
+            if i % 3 == 1:
+                s.sendall(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")  # half-sent
+            elif i % 3 == 2:  # a whole request, then the connection kept alive and idle
+                s.sendall(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                got = b""
+                while b'{"status":"ok"}' not in got:
+                    got += s.recv(4096)
+                assert got.startswith(b"HTTP/1.1 200")
+            socks.append(s)
+        assert httpx.get(server.url + "/livez", timeout=5).status_code == 200
+        time.sleep(2.5)
+        for s in socks:
+            s.settimeout(5)
+            assert s.recv(4096) == b"", "the server kept an idle socket open"
+            s.close()
+    finally:
+        server.stop()
