@@ -34,9 +34,9 @@ from painterly import __version__
 from painterly.errors import InputError, PainterlyError
 from painterly.service import errors, openapi, parsing, tasks
 from painterly.service.config import ServiceConfig
-from painterly.service.jobs import Service, view
 from painterly.service.docs import install as install_docs
 from painterly.service.headers import SecurityHeaders
+from painterly.service.jobs import Service, view
 from painterly.service.methods import Methods
 from painterly.service.security import Guard, cross_site
 from painterly.service.store import FINAL, STATES, Store

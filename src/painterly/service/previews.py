@@ -69,8 +69,9 @@ class Previews:
                 self._making.pop(spec.name, None)
 
     async def _paint(self, style: str, path: Path) -> Path:
-        from painterly.service import errors
         from starlette.concurrency import run_in_threadpool
+
+        from painterly.service import errors
 
         if style not in self._jobs:  # one job per style, even when a wait for it timed out
             row, _ = await run_in_threadpool(
