@@ -459,3 +459,33 @@ def test_idle_and_half_sent_sockets_are_closed(tmp_path):
             s.close()
     finally:
         server.stop()
+
+
+def test_docs_and_studio_run_under_their_csp_in_a_browser(tmp_path):
+    """Chromium loads /docs (Swagger UI 5 from local files renders every operation) and the
+    studio page (its style gallery fills in) with no Content-Security-Policy violation."""
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (Debian package 'chromium')")
+    from _service import Server
+
+    server = Server(tmp_path / "d", workers=1).start(timeout=120)
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            for path, ready in (("/docs", ".opblock"), ("/", "[data-style]")):
+                page = browser.new_page()
+                said: list[str] = []
+                page.on("console", lambda m, said=said: said.append(m.text))
+                page.goto(server.url + path)
+                page.wait_for_selector(ready, timeout=60_000)
+                page.wait_for_timeout(500)
+                assert not [m for m in said if "Content Security Policy" in m], said
+                if path == "/docs":
+                    assert page.locator(".opblock").count() >= 20
+            browser.close()
+    finally:
+        server.stop()

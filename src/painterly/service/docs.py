@@ -1,7 +1,8 @@
 """``/docs``: Swagger UI over ``/openapi.json``, served from this server (painterly is offline).
 
 FastAPI's own ``/docs`` loads Swagger UI from a CDN and starts it with an inline script; here its
-files come from the ``swagger-ui-bundle`` package (part of the ``serve`` extra) under
+files come from the ``swagger-ui-bundle-v2`` package (Swagger UI 5, which reads OpenAPI 3.1;
+part of the ``serve`` extra) under
 ``/docs/assets/``, and the page starts it with a script file of its own, so the page's
 Content-Security-Policy needs no inline script. Without the package, ``/docs`` answers 501 and
 names it; ``/openapi.json`` is there either way.
@@ -53,7 +54,7 @@ def install(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     def docs_page():
         if files is None:
-            raise MissingExtraError("serve", "swagger-ui-bundle")
+            raise MissingExtraError("serve", "swagger-ui-bundle-v2")
         return HTMLResponse(PAGE, headers={"Cache-Control": "no-cache"})
 
     @app.get("/docs/start.js", include_in_schema=False)
