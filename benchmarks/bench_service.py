@@ -288,10 +288,12 @@ def main() -> None:
     data = photo_png(512)
     if not args.direct:
         service = run_service(args, data)
-        print(json.dumps({"date": datetime.now(UTC).isoformat(timespec="seconds"),
-                          "cpus": os.cpu_count(), "load_avg_1m": os.getloadavg()[0],
-                          "args": {k: str(v) for k, v in vars(args).items()},
-                          "service": service}, indent=1))
+        result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+                  "load_avg_1m": os.getloadavg()[0],
+                  "args": {k: str(v) for k, v in vars(args).items()}, "service": service}
+        print(json.dumps(result, indent=1))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1) + "\n")
         bad = {k: v for k, v in service["garbage_statuses"].items() if int(k) >= 500}
         print(f"\nservice: {service['throughput_jobs_s']:.2f} jobs/s, status poll p50 "
               f"{service['poll_p50_ms']:.0f} ms p99 {service['poll_p99_ms']:.0f} ms; "
