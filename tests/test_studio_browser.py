@@ -61,7 +61,9 @@ def browser(camera_clip_file):
 
 @pytest.fixture
 def page(browser, server):
-    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    # bypass_csp: the page's CSP forbids eval, which Playwright's wait_for_function(string) uses;
+    # the page under its own CSP is checked in test_service_hardening.py
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900}, bypass_csp=True)
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
@@ -209,7 +211,8 @@ def test_any_painting_as_the_style(page, photo, tmp_path):
 
 
 def test_phone_sized_screen(browser, server, shots):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
+                              bypass_csp=True)  # see page()
     pg = ctx.new_page()
     pg.goto(server.url + "/")
     pg.wait_for_selector('[data-testid="style-option"]', timeout=TIMEOUT)
@@ -284,7 +287,8 @@ def test_page_and_live_behind_a_token(browser, tmp_path):
                 pass
             time.sleep(0.1)
         assert httpx.get(srv.url + "/").status_code == 401
-        ctx = browser.new_context(http_credentials={"username": "me", "password": token})
+        ctx = browser.new_context(http_credentials={"username": "me", "password": token},
+                                  bypass_csp=True)  # see page()
         pg = ctx.new_page()
         pg.goto(srv.url + "/")
         pg.wait_for_selector('[data-testid="style-option"]', timeout=TIMEOUT)
