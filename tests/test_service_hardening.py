@@ -252,6 +252,17 @@ def test_live_socket_closes_on_bad_messages_with_a_code_and_a_reason(idle, caplo
     assert len(lines) == 1 and f"({code})" in lines[0].getMessage() and not lines[0].exc_info
 
 
+def test_live_socket_closes_on_a_binary_message_too_short_to_be_a_frame(idle, caplog):
+    c = idle()
+    with caplog.at_level(logging.WARNING, logger="painterly"), \
+            c.websocket_connect("ws://127.0.0.1/v1/live") as ws:
+        ws.send_bytes(b"\x01\x00")
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert closed.value.code == 1007 and "4-byte id" in closed.value.reason
+    assert len([r for r in caplog.records if r.name.startswith("painterly")]) == 1
+
+
 def test_live_socket_keeps_going_after_a_refused_value(idle):
     c = idle()
     with c.websocket_connect("ws://127.0.0.1/v1/live") as ws:

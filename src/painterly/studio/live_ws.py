@@ -88,6 +88,11 @@ async def live_socket(ws: WebSocket, engine: LiveEngine) -> None:
             if message["type"] == "websocket.disconnect":
                 break
             if message.get("bytes") is not None:
+                if len(message["bytes"]) <= 4:  # not a frame at all: no room for an image
+                    reason = "a live frame is a 4-byte id followed by an image"
+                    log.warning("live socket closed (1007): %s", reason)
+                    await ws.close(code=1007, reason=reason)
+                    break
                 try:
                     fid, data = unpack_frame(message["bytes"])
                     engine.submit(viewer, fid, data)
