@@ -9,9 +9,9 @@ share one data folder, so the style previews painted in the first are files in t
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ EXAMPLES = 5  # per operation and phase: the run stays within a few minutes on t
 
 
 def _st() -> str:
-    found = shutil.which("st") or str(Path(os.sys.executable).with_name("st"))
+    found = shutil.which("st") or str(Path(sys.executable).with_name("st"))
     if not Path(found).exists():
         pytest.skip("the schemathesis command line (st) is not installed")
     return found
