@@ -7,7 +7,9 @@
     GET    /v1/jobs/{id}/events     server-sent events: progress, then the final state
     DELETE /v1/jobs/{id}            cancel (idempotent)
     GET    /v1/styles               the catalogue, each with a preview URL
-    GET    /health                  200 once jobs can be taken
+    GET    /health                  version, workers, job counts (needs the token when set)
+    GET    /livez, /readyz          probes: no token, nothing but a status
+    GET    /docs, /openapi.json     Swagger UI (local files) and this server's OpenAPI document
 
 The AUTOMATIC1111 routes come from :mod:`painterly.service.a1111`; the web studio (``/``,
 ``/studio/...``, the live WebSocket ``/v1/live`` and ``POST /v1/speech``) from
