@@ -17,6 +17,13 @@ What runs:
    time just before the service and half just after, so a change in the machine's load during the
    run hits both sides alike.
 
+``--garbage 0.1``: that fraction of the clients sends bad requests instead (deep JSON, huge
+numbers, random bytes, truncated multipart, A1111 settings of the wrong types, unknown ids,
+wrong methods) as fast as they are answered; their statuses are counted (a 5xx is a bug).
+``--idle-sockets N``: first, N sockets that send nothing or half their headers; the server must
+answer meanwhile and close them all after ``--header-seconds``. ``--no-direct``: skip the
+library-direct baseline (for the robustness figures alone).
+
 Reported: service throughput (jobs/s), p50/p99 job latency, p50/p99 status-poll latency, direct
 throughput, and the service's overhead two ways: by throughput, 1 - service / direct (target
 < 15%), and by CPU time per job (server and workers, against the direct processes), which other
@@ -70,8 +77,11 @@ def run_service(args, data: bytes) -> dict:
     from _service import Server
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp), "--queue-limit", "10000", workers=args.workers).start(timeout=120)
+        server = Server(Path(tmp), "--queue-limit", "10000", "--header-seconds",
+                        str(args.header_seconds), workers=args.workers).start(timeout=120)
         try:
+            idle = idle_sockets(server.url, args.idle_sockets, args.header_seconds) \
+                if args.idle_sockets else None
             api0 = _cpu_s(server.proc.pid)
             workers0 = sum(_cpu_s(p) for p in _children(server.proc.pid))
             out = _load(args, data, server.url, httpx)
@@ -80,6 +90,7 @@ def run_service(args, data: bytes) -> dict:
             out["cpu_s_api"], out["cpu_s_workers"] = round(api, 2), round(workers, 2)
             out["cpu_s"] = round(api + workers, 2)
             out["cpu_s_per_job"] = round(out["cpu_s"] / max(out["jobs"], 1), 4)
+            out["idle_sockets"] = idle
             return out
         finally:
             server.stop()
@@ -133,7 +144,27 @@ def _load(args, data: bytes, url: str, httpx) -> dict:
                     with lock:
                         errors.append(state)
 
-    threads = [threading.Thread(target=client) for _ in range(args.clients)]
+    garbage_statuses: dict[int, int] = {}
+
+    def garbage_client(seed: int):
+        """Bad requests of every kind, as fast as they are answered: none may get a 5xx."""
+        import random
+
+        rng = random.Random(seed)
+        bodies = _garbage(data)
+        with httpx.Client(base_url=url, timeout=120) as c:
+            while time.monotonic() < stop_at:
+                method, path, kw = rng.choice(bodies)
+                try:
+                    status = c.request(method, path, **kw).status_code
+                except httpx.TransportError:
+                    status = 0  # the server closed the connection
+                with lock:
+                    garbage_statuses[status] = garbage_statuses.get(status, 0) + 1
+
+    n_bad = round(args.clients * args.garbage)
+    threads = ([threading.Thread(target=client) for _ in range(args.clients - n_bad)]
+               + [threading.Thread(target=garbage_client, args=(i,)) for i in range(n_bad)])
     for t in threads:
         t.start()
     for t in threads:
@@ -144,7 +175,68 @@ def _load(args, data: bytes, url: str, httpx) -> dict:
             "job_p50_s": round(pct(jobs, 50), 3), "job_p99_s": round(pct(jobs, 99), 3),
             "poll_n": len(polls), "poll_p50_ms": round(pct(polls, 50) * 1000, 1),
             "poll_p99_ms": round(pct(polls, 99) * 1000, 1), "errors": errors[:20],
-            "n_errors": len(errors)}
+            "n_errors": len(errors), "garbage_clients": n_bad,
+            "garbage_statuses": dict(sorted(garbage_statuses.items()))}
+
+
+def _garbage(image: bytes) -> list[tuple[str, str, dict]]:
+    """Requests a careless client or an attacker sends (each answered 4xx by a sound server)."""
+    deep = "[" * 3000 + "]" * 3000
+    form = lambda params, img=image: {"files": {"params": (None, params),  # noqa: E731
+                                                 "image": ("p.png", img, "image/png")}}
+    return [
+        ("POST", "/v1/jobs", form(deep)),
+        ("POST", "/v1/jobs", form('{"seed": ' + "9" * 400 + "}")),
+        ("POST", "/v1/jobs", form('{"style": "nope"}')),
+        ("POST", "/v1/jobs", form("{not json")),
+        ("POST", "/v1/jobs", form("{}", os.urandom(2048))),
+        ("POST", "/v1/jobs", form("{}", image[: len(image) // 3])),
+        ("POST", "/v1/jobs", {"content": b"--x\r\nContent-Disposition: form-data; name=\"params\""
+                              b"\r\n\r\n{}\r\n", "headers": {
+                                  "content-type": "multipart/form-data; boundary=x"}}),
+        ("POST", "/v1/jobs", {"json": {"style": "oil"}}),
+        ("POST", "/sdapi/v1/txt2img", {"json": {"prompt": "x", "alwayson_scripts": {"x": {"args": None}}}}),
+        ("POST", "/sdapi/v1/txt2img", {"json": {"prompt": "x", "override_settings": {
+            "sd_model_checkpoint": 5}}}),
+        ("POST", "/sdapi/v1/img2img", {"json": {"init_images": ["not base64!"], "styles": ["oil"]}}),
+        ("GET", "/v1/jobs/../../etc/passwd", {}),
+        ("GET", "/v1/jobs/" + "0" * 32 + "/result", {}),
+        ("DELETE", "/v1/jobs/" + "f" * 32, {}),
+        ("OPTIONS", "/v1/jobs", {}),
+        ("PUT", "/v1/jobs", {}),
+        ("GET", "/v1/jobs?limit=0", {}),
+    ]
+
+
+def idle_sockets(url: str, n: int, header_s: float) -> dict:
+    """Open ``n`` sockets that send nothing or half their headers; how many the server still
+    holds open after its header deadline, and whether it answered meanwhile."""
+    import socket
+
+    import httpx
+
+    host, port = url.split("//")[1].split(":")
+    socks = []
+    for i in range(n):
+        s = socket.create_connection((host, int(port)))
+        if i % 2:
+            s.sendall(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        socks.append(s)
+    t0 = time.monotonic()
+    answered = httpx.get(url + "/livez", timeout=10).status_code
+    latency_ms = (time.monotonic() - t0) * 1000
+    time.sleep(header_s + 1.5)
+    still_open = 0
+    for s in socks:
+        s.setblocking(False)
+        try:
+            if s.recv(1) != b"":
+                still_open += 1
+        except BlockingIOError:
+            still_open += 1  # nothing to read and not closed
+        s.close()
+    return {"sockets": n, "livez_status_meanwhile": answered, "livez_ms": round(latency_ms, 1),
+            "still_open_after_deadline": still_open, "header_seconds": header_s}
 
 
 # --- 2. the library directly, same number of processes -----------------------------------------
@@ -183,10 +275,31 @@ def main() -> None:
     ap.add_argument("--style", default="cartoon")
     ap.add_argument("--poll", type=float, default=0.25, help="status poll interval per client, s")
     ap.add_argument("--drain", type=float, default=120.0, help="bound on finishing in-flight jobs, s")
+    ap.add_argument("--garbage", type=float, default=0.0,
+                    help="fraction of the clients that send bad requests (none may get a 5xx)")
+    ap.add_argument("--idle-sockets", type=int, default=0,
+                    help="before the load: open this many idle / half-sent sockets")
+    ap.add_argument("--header-seconds", type=float, default=10.0, help="the server's header deadline")
+    ap.add_argument("--direct", action=argparse.BooleanOptionalAction, default=True,
+                    help="also measure the library directly (the overhead baseline)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
 
     data = photo_png(512)
+    if not args.direct:
+        service = run_service(args, data)
+        result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+                  "load_avg_1m": os.getloadavg()[0],
+                  "args": {k: str(v) for k, v in vars(args).items()}, "service": service}
+        print(json.dumps(result, indent=1))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1) + "\n")
+        bad = {k: v for k, v in service["garbage_statuses"].items() if int(k) >= 500}
+        print(f"\nservice: {service['throughput_jobs_s']:.2f} jobs/s, status poll p50 "
+              f"{service['poll_p50_ms']:.0f} ms p99 {service['poll_p99_ms']:.0f} ms; "
+              f"{service['garbage_clients']} garbage clients: {sum(service['garbage_statuses'].values())} "
+              f"bad requests, 5xx: {sum(bad.values())}")
+        return
     before = run_direct(args, data, args.seconds / 2)
     service = run_service(args, data)
     after = run_direct(args, data, args.seconds / 2)

@@ -165,12 +165,19 @@ def test_events_of_a_finished_job(client):
 
 
 def test_failed_job_reports_its_error(client):
-    # accepted (a whole number of px), refused by the neural engine when the job runs
-    job = submit(client, {"style": "crimson", "tile": 1}, png()).json()
+    # accepted (an earlier job's result as the photo), then that result is gone when it runs
+    first = wait_for(client, submit(client, {"style": "oil"}, png()).json()["id"])
+    busy = submit(client, {"style": "oil", "_test_sleep": 1.5}, png()).json()  # holds the worker
+    wait_for(client, busy["id"], states=("running",))
+    job = submit(client, {"style": "oil", "image_job": first["id"]}).json()
+    for f in client.app.state.service.config.results_dir.glob(f"{first['id']}.*"):
+        f.unlink()
     done = wait_for(client, job["id"])
     assert done["state"] == "failed" and done["attempts"] == 1  # bad input: not retried
-    assert done["error"]["type"] == "InputError" and "tile" in done["error"]["message"]
+    assert done["error"]["type"] == "InputError" and first["id"] in done["error"]["message"]
     _error(client.get(f"/v1/jobs/{job['id']}/result"), 409)
+    # a tile the engine cannot use is refused before anything is queued
+    _error(submit(client, {"style": "crimson", "tile": 1}, png()), 422, "InputError")
     # a neural option on a filter is refused before anything is queued
     _error(submit(client, {"style": "oil", "preserve_color": True}, png()), 422, "InputError")
 

@@ -216,7 +216,7 @@ def test_phone_with_a_touch_screen(browser, server, photo, shots):
 def _bytes_of_visit(browser, url: str, ready: str) -> tuple[int, list[tuple[str, int]]]:
     """Bytes a fresh browser (empty cache) downloads to open ``url`` until ``ready`` is true and
     the network is idle: headers and bodies as they came over the wire."""
-    ctx = browser.new_context(viewport=LAPTOP)
+    ctx = browser.new_context(viewport=LAPTOP, bypass_csp=True)  # see _studio_browser.open_page
     pg = ctx.new_page()
     requests = []
     pg.on("requestfinished", lambda r: requests.append(r))

@@ -283,7 +283,8 @@ def test_page_and_live_behind_a_token(browser, tmp_path):
                 pass
             time.sleep(0.1)
         assert httpx.get(srv.url + "/").status_code == 401
-        ctx = browser.new_context(http_credentials={"username": "me", "password": token})
+        ctx = browser.new_context(http_credentials={"username": "me", "password": token},
+                                  bypass_csp=True)  # see page()
         pg = ctx.new_page()
         pg.goto(srv.url + "/")
         pg.wait_for_selector('[data-testid="style-option"]', timeout=TIMEOUT)

@@ -27,6 +27,7 @@ follow; a read is milliseconds against seconds of painting.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -55,6 +56,7 @@ class DecoderOutput:
     # (category, text, file name of the code that warned)
     warnings: list[tuple[type[Warning], str, str]] = field(default_factory=list)
     native: str = ""  # bytes written to fd 2 while native decoders ran (see the module docstring)
+    logged: list[str] = field(default_factory=list)  # Pillow's log records of WARNING and above
 
     def messages(self, fmt: str | None = None) -> list[str]:
         """The warnings' texts, each once, in order (Pillow repeats a TIFF's when it re-reads).
@@ -74,6 +76,7 @@ class DecoderOutput:
         """Everything said, for logs and ``--debug``."""
         lines = [f"warning: {t}" for t in self.messages()]
         lines += [f"stderr: {line}" for line in self.native.splitlines() if line.strip()]
+        lines += [f"log: {text}" for text in self.logged]
         return "\n".join(lines)
 
     @contextmanager
@@ -129,4 +132,36 @@ def decoder_output(*, ignore: tuple[type[Warning], ...] = ()) -> Iterator[Decode
         warnings.filterwarnings("always", module=_PIL_MODULES)
         for category in ignore:
             warnings.simplefilter("ignore", category)
-        yield out
+        keep = _KeepPillowLogs(out, me)
+        loggers = _pillow_loggers()
+        for logger in loggers:
+            logger.addFilter(keep)
+        try:
+            yield out
+        finally:
+            for logger in loggers:
+                logger.removeFilter(keep)
+
+
+class _KeepPillowLogs(logging.Filter):
+    """Pillow also logs what it refuses (TiffImagePlugin: "More samples per pixel than can be
+    decoded: 65535" at ERROR). Unhandled, logging's last-resort handler prints that on stderr
+    before painterly's own line. This thread's records are kept with the read's output instead
+    (a filter returning False stops a record at its logger); other threads' pass unchanged."""
+
+    def __init__(self, out: DecoderOutput, thread: int):
+        super().__init__()
+        self.out, self.thread = out, thread
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread != self.thread or record.levelno < logging.WARNING:
+            return True
+        self.out.logged.append(record.getMessage())
+        return False
+
+
+def _pillow_loggers() -> list[logging.Logger]:
+    """Pillow's loggers: a filter applies only where a record is logged, not to its parents.
+    The TIFF plugin's is named even before Pillow imports the plugin (the same logger object)."""
+    names = {n for n in list(logging.Logger.manager.loggerDict) if n == "PIL" or n.startswith("PIL.")}
+    return [logging.getLogger(n) for n in sorted(names | {"PIL.TiffImagePlugin"})]

@@ -30,10 +30,16 @@ def serve_command(
     ray: str = typer.Option(None, "--ray", help="Run the workers as Ray actors: 'local' (Ray on "
                             "this machine), 'auto' or HOST:PORT (a cluster from 'ray start "
                             "--head'). Needs the extra ray."),
+    keep_alive_seconds: float = typer.Option(5, "--keep-alive-seconds", help="Close a kept-alive "
+                                             "connection idle this long after a response."),
+    header_seconds: float = typer.Option(10, "--header-seconds", help="Close a connection whose "
+                                         "request headers are not complete this long after it "
+                                         "opened (or its request began): idle and slow sockets "
+                                         "cannot pile up."),
     test_hooks: bool = typer.Option(False, "--test-hooks", hidden=True),
 ) -> int:
     """Serve painterly over HTTP: a durable jobs API and an AUTOMATIC1111-compatible API."""
-    from painterly.errors import MissingExtraError
+    from painterly.errors import InputError, MissingExtraError
     from painterly.service.config import ServiceConfig, check_bind, default_data_dir
 
     config = ServiceConfig(
@@ -43,6 +49,8 @@ def serve_command(
         lease_s=lease_seconds, heartbeat_s=min(5.0, lease_seconds / 3), test_hooks=test_hooks,
         ray_address=ray)
     check_bind(config)  # before anything else: exit 2 with one line
+    if not (0 < keep_alive_seconds <= 3600 and 0 < header_seconds <= 3600):
+        raise InputError("--keep-alive-seconds and --header-seconds must be from 0 to 3600")
     if ray:
         from painterly.service.ray_workers import _ray
 
@@ -56,5 +64,8 @@ def serve_command(
 
     api = create_app(config)  # takes the data folder's lock: one server per folder
     typer.echo(f"painterly: serving on http://{host}:{port} (data in {config.data_dir})", err=True)
-    uvicorn.run(api, host=host, port=port, log_level="warning", timeout_graceful_shutdown=15)
+    from painterly.service.transport import protocol_class
+
+    uvicorn.run(api, host=host, port=port, log_level="warning", timeout_graceful_shutdown=15,
+                timeout_keep_alive=keep_alive_seconds, http=protocol_class(header_seconds))
     return 0

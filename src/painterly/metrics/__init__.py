@@ -54,10 +54,15 @@ def _torch():
     return torch
 
 
+#: Shortest side (px) the measures and the classifier accept.
+MIN_SIDE = 16
+
+
 def _image(img, what: str) -> np.ndarray:
     out = load_image(img)
-    if min(out.shape[:2]) < 16:
-        raise InputError(f"{what}: image is {out.shape[1]}x{out.shape[0]}; both sides need at least 16 px")
+    if min(out.shape[:2]) < MIN_SIDE:
+        raise InputError(f"{what}: image is {out.shape[1]}x{out.shape[0]}; both sides need at "
+                         f"least {MIN_SIDE} px")
     return out
 
 

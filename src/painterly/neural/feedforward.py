@@ -178,7 +178,16 @@ def _tile_cfg(tile: int | None, shape: tuple[int, int]) -> TileConfig | None:
     return replace(cfg, tile=int(tile), overlap=min(cfg.overlap, tile // 4), margin=margin)
 
 
+#: The networks open with a 9x9 reflection pad, which ONNX Runtime refuses on a side under 5 px;
+#: smaller pictures are edge-padded up to this side, painted, and cropped back.
+MIN_SIDE = 8
+
+
 def _run(img: np.ndarray, run, tile: int | None, progress) -> np.ndarray:
+    h, w = img.shape[:2]
+    if min(h, w) < MIN_SIDE:
+        pad = ((0, max(0, MIN_SIDE - h)), (0, max(0, MIN_SIDE - w)), (0, 0))
+        return _run(np.pad(img, pad, mode="edge"), run, tile, progress)[:h, :w]
     cfg = _tile_cfg(tile, img.shape[:2])
     if cfg is None:
         out, _ = run(img, None)

@@ -85,12 +85,19 @@ def _fit_size(text: str, px: float) -> int:
     return max(4, math.ceil(px * probe / max(1, b - t)))
 
 
-def add_label(image: np.ndarray, *, config: LabelConfig = LabelConfig()) -> np.ndarray:
-    """The image with the visible label drawn on it (contract image in and out)."""
-    from PIL import Image, ImageDraw
+def label_fits(image_shape: tuple[int, ...], *, config: LabelConfig = LabelConfig()) -> str | None:
+    """None when :func:`add_label` can draw the label on an image of this shape, else why not
+    (a thumbnail a few pixels wide has no room for legible text)."""
+    try:
+        _layout(image_shape[:2], config.check())
+    except InputError as e:
+        return str(e)
+    return None
 
-    cfg = config.check()
-    h, w = image.shape[:2]
+
+def _layout(shape: tuple[int, int], cfg: LabelConfig):
+    """(text, font, left, top, pad, box width, box height, x0, y0) of the label on ``shape``."""
+    h, w = shape
     short = min(h, w)
     target = cfg.height * short + 1.0  # +1 px: the bbox counts anti-aliased edge rows
     margin = max(1, round(cfg.margin * short))
@@ -110,8 +117,15 @@ def add_label(image: np.ndarray, *, config: LabelConfig = LabelConfig()) -> np.n
                          "height; use a shorter text or a larger image")
     x0 = {"l": margin, "r": w - margin - bw, "c": (w - bw) // 2}[_horizontal(cfg.position)]
     y0 = margin if cfg.position.startswith("top") else h - margin - bh
-    x0, y0 = max(0, x0), max(0, y0)
+    return text, font, left, t, pad, bw, bh, max(0, x0), max(0, y0)
 
+
+def add_label(image: np.ndarray, *, config: LabelConfig = LabelConfig()) -> np.ndarray:
+    """The image with the visible label drawn on it (contract image in and out)."""
+    from PIL import Image, ImageDraw
+
+    cfg = config.check()
+    text, font, left, t, pad, bw, bh, x0, y0 = _layout(image.shape[:2], cfg)
     region = image[y0:y0 + bh, x0:x0 + bw]
     luma = float((region @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).mean())
     plate, ink = ((0.08, 1.0) if luma >= 0.45 else (0.95, 0.05))

@@ -11,7 +11,13 @@ Layout, one responsibility per module:
 * :mod:`~painterly.service.worker`: a worker process (``python -m painterly.service.worker``).
 * :mod:`~painterly.service.supervisor`: starts, watches and replaces the worker processes.
 * :mod:`~painterly.service.security`, :mod:`~painterly.service.errors`: tokens, cross-site
-  refusal, body limits; typed JSON errors.
+  refusal, body limits, probes; typed JSON errors (4xx; 501 for a missing optional package).
+* :mod:`~painterly.service.methods`, :mod:`~painterly.service.headers`: 405 with the path's
+  whole ``Allow``, ``HEAD`` wherever ``GET``; security headers (CSP, nosniff, Referrer-Policy).
+* :mod:`~painterly.service.parsing`: JSON with a depth limit, the multipart close delimiter.
+* :mod:`~painterly.service.openapi`, :mod:`~painterly.service.docs`: the OpenAPI document as
+  this server runs, and ``/docs`` from local files.
+* :mod:`~painterly.service.transport`: uvicorn's protocol with a deadline on request headers.
 * :mod:`~painterly.service.app` (``create_app(config)``): painterly's own routes;
   :mod:`~painterly.service.a1111`: the AUTOMATIC1111-compatible routes.
 

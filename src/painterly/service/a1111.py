@@ -28,8 +28,6 @@ from painterly.service.jobs import Service
 
 MAX_IMAGES = 16  # batch_size * n_iter per call
 _DATA_URL = re.compile(r"^data:image/[\w.+-]+;base64,", re.IGNORECASE)
-_CLIENT_ERRORS = {"InputError", "LimitError", "UnsupportedFormatError", "UnknownStyleError",
-                  "UnknownModelError", "UnknownNameError", "ModelMissingError", "MissingExtraError"}
 
 
 class _Common(BaseModel):
@@ -82,8 +80,16 @@ def decode_image(text: str, what: str) -> bytes:
         raise InputError(f"{what}: not valid base64 (raw base64 or a data:image/...;base64, URL)") from None
 
 
-def _model_name(title: str) -> str:
+def _model_name(title: Any) -> str:
+    if not isinstance(title, str):
+        raise InputError(f"sd_model_checkpoint must be a model name (GET /sdapi/v1/sd-models), "
+                         f"got {str(title)[:40]!r}")
     return re.sub(r"\s*\[[0-9a-fA-F]+\]$", "", title.strip())  # "name [hash]" as A1111 titles it
+
+
+def _given(value: Any, default: Any) -> Any:
+    """A setting as sent; null or empty text mean "not given"."""
+    return default if value is None or value == "" else value
 
 
 def _seeds(seed: int, n: int) -> list[int]:
@@ -94,8 +100,13 @@ def _seeds(seed: int, n: int) -> list[int]:
 def _check_scripts(req: _Common) -> None:
     if req.script_name:
         raise InputError(f"script {req.script_name!r} is not available: this server has no scripts")
-    used = [k for k, v in req.alwayson_scripts.items() if v and (not isinstance(v, dict) or
-            any(a not in (False, None) for a in v.get("args", [])))]
+    def in_use(v: Any) -> bool:  # {"args": [false, null...]} is how clients say "off"
+        args = v.get("args") if isinstance(v, dict) else None
+        if isinstance(v, dict) and (args is None or isinstance(args, list)):
+            return any(a not in (False, None) for a in args or [])
+        return bool(v)
+
+    used = [k for k, v in req.alwayson_scripts.items() if in_use(v)]
     if used:
         raise InputError(f"always-on scripts {', '.join(used)} are not available on this server")
 
@@ -133,7 +144,7 @@ def install(app: FastAPI, service: Service) -> None:
         failed = [r for r in rows if r is not None and r["state"] == "failed"]
         if failed and not done:
             r0 = failed[0]
-            status = 422 if r0["last_error_type"] in _CLIENT_ERRORS else 500
+            status = errors.status_for_type(r0["last_error_type"])
             return _error_response(r0["last_error_type"], r0["last_error_message"], status)
         if not done:
             raise errors.Conflict("interrupted: no image was finished")
@@ -188,7 +199,7 @@ def install(app: FastAPI, service: Service) -> None:
     async def txt2img(req: Txt2Img):
         _check_scripts(req)
         style = _style(req)
-        model = _model_name(req.override_settings.get("sd_model_checkpoint") or default_model())
+        model = _model_name(_given(req.override_settings.get("sd_model_checkpoint"), default_model()))
         seeds = _seeds(req.seed, req.batch_size * req.n_iter)
         jobs = []
         for s in seeds:
@@ -223,7 +234,7 @@ def install(app: FastAPI, service: Service) -> None:
                               "max_size": max(req.width, req.height), **_trust(req)},
                              {"image": [inits[i % len(inits)]]}))
         else:
-            model = _model_name(req.override_settings.get("sd_model_checkpoint") or default_model())
+            model = _model_name(_given(req.override_settings.get("sd_model_checkpoint"), default_model()))
             for i, s in enumerate(seeds):
                 p = {"task": "paint", "prompt": req.prompt, "guidance": req.cfg_scale,
                      "width": req.width, "height": req.height, "seed": s, "model": model,
@@ -272,7 +283,7 @@ def install(app: FastAPI, service: Service) -> None:
         if "sd_model_checkpoint" in options:
             from painterly.models import get_model
 
-            name = _model_name(str(options["sd_model_checkpoint"]))
+            name = _model_name(options["sd_model_checkpoint"])
             spec = get_model(name)  # UnknownModelError lists the registered names
             if spec.kind != "diffusion":
                 raise InputError(f"model {name!r} is a {spec.kind} model, not a diffusion model")

@@ -7,7 +7,9 @@
     GET    /v1/jobs/{id}/events     server-sent events: progress, then the final state
     DELETE /v1/jobs/{id}            cancel (idempotent)
     GET    /v1/styles               the catalogue, each with a preview URL
-    GET    /health                  200 once jobs can be taken
+    GET    /health                  version, workers, job counts (needs the token when set)
+    GET    /livez, /readyz          probes: no token, nothing but a status
+    GET    /docs, /openapi.json     Swagger UI (local files) and this server's OpenAPI document
 
 The AUTOMATIC1111 routes come from :mod:`painterly.service.a1111`; the web studio (``/``,
 ``/studio/...``, the live WebSocket ``/v1/live`` and ``POST /v1/speech``) from
@@ -32,10 +34,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from painterly import __version__
 from painterly.errors import InputError, PainterlyError
-from painterly.service import errors, tasks
+from painterly.service import errors, openapi, parsing, tasks
 from painterly.service.config import ServiceConfig
+from painterly.service.docs import install as install_docs
+from painterly.service.headers import SecurityHeaders
 from painterly.service.jobs import Service, view
-from painterly.service.security import Guard
+from painterly.service.methods import Methods
+from painterly.service.security import Guard, cross_site
 from painterly.service.store import FINAL, STATES, Store
 from painterly.service.supervisor import Supervisor, lock_data_dir
 
@@ -103,16 +108,34 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             lock.close()
 
     app = FastAPI(title="painterly", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # theirs load from a CDN: see service.docs
                   description="Offline AI painting over HTTP: a durable jobs API and an "
                               "AUTOMATIC1111-compatible API.")
     app.state.service = service
+    app.openapi = lambda: openapi.document(app, config)  # this server's, rebuilt when asked
     app.state.supervisor = supervisor
     _install_error_handlers(app)
 
     @app.get("/health", tags=["service"])
     def health():
+        """The server's state (version, live workers, jobs per state); needs the token when
+        one is set. Probes that need none: ``/livez``, ``/readyz``."""
         return {"status": "ok", "version": __version__, "workers": supervisor.alive(),
                 "jobs": store.counts()}
+
+    @app.get("/livez", tags=["service"])
+    def livez():
+        """Liveness probe: 200 while the process answers. No token; says nothing else."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["service"])
+    def readyz():
+        """Readiness probe: 200 when a worker is alive to take jobs, else 503. No token; says
+        nothing else."""
+        if supervisor.alive() < 1:
+            return JSONResponse({"status": "unavailable"}, status_code=503,
+                                headers={"Retry-After": "5"})
+        return {"status": "ok"}
 
     @app.post("/v1/jobs", status_code=202, tags=["jobs"])
     async def submit_job(request: Request):
@@ -125,13 +148,16 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         key = request.headers.get("idempotency-key")
         if key is not None and not _IDEM_KEY.fullmatch(key):
             raise InputError("Idempotency-Key must be 1 to 200 visible ASCII characters")
+        if not parsing.multipart_closed(await request.body(), ctype):  # Guard read it already
+            raise InputError("the multipart body is incomplete: it lacks its closing boundary "
+                             "(--BOUNDARY--)")
         try:
             form = await request.form(max_files=MAX_FILES, max_fields=20)
         except StarletteHTTPException as e:  # malformed multipart
             raise InputError(f"cannot read the form: {e.detail}") from None
         files: dict[str, list[bytes]] = {}
         filenames: dict[str, list[str | None]] = {}
-        params_text = "{}"
+        params_texts: list[str] = []
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
                 if name not in FILE_FIELDS:
@@ -139,13 +165,12 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
                 files.setdefault(name, []).append(await value.read())
                 filenames.setdefault(name, []).append(value.filename)
             elif name == "params":
-                params_text = value
+                params_texts.append(value)
             else:
                 raise InputError(f"unknown form field {name!r}; fields: params, {', '.join(FILE_FIELDS)}")
-        try:
-            params = json.loads(params_text)
-        except ValueError as e:
-            raise InputError(f"params is not valid JSON ({e})") from None
+        if len(params_texts) > 1:
+            raise InputError(f"the field 'params' was sent {len(params_texts)} times; send it once")
+        params = parsing.load_json(params_texts[0] if params_texts else "{}", "params")
         row, _created = await run_in_threadpool(service.submit, params, files, idem_key=key,
                                                  filenames=filenames)
         return JSONResponse(view(row), status_code=202,
@@ -178,6 +203,7 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         if not path.is_file():
             raise errors.NotFound(f"the result of job {job_id} is no longer kept")
         return FileResponse(path, media_type=row["result_media"],
+                            content_disposition_type="inline", filename=f"painterly-{path.name}",
                             headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/v1/jobs/{job_id}/events", tags=["jobs"])
@@ -209,26 +235,17 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
 
     from painterly.service import previews
 
+    previews_made = previews.Previews(config, service)
+
     @app.get("/v1/styles", tags=["styles"])
     def styles():
         return {"styles": previews.catalogue()}
 
     @app.get("/v1/styles/{name}/preview", tags=["styles"], response_class=FileResponse)
-    async def style_preview(name: str):
-        """The style on a sample photo (painted by a worker on first request, then kept)."""
-        from painterly.styles import get_style
-
-        spec = get_style(name)  # UnknownStyleError (422) lists the valid names
-        path = config.previews_dir / f"{spec.name}.webp"  # the registered name, never the request's
-        if not path.is_file():
-            row, _ = await run_in_threadpool(
-                service.submit, {"task": "stylize", "style": spec.name, "seed": 0},
-                {"image": [previews.sample_png()]}, source="preview")
-            (done,) = await service.wait([row["id"]], config.a1111_timeout_s)
-            if done is None or done["state"] != "succeeded":
-                raise errors.ServiceError(f"the preview of {spec.name!r} could not be painted: "
-                                          f"{(done or {}).get('last_error_message')}")
-            await run_in_threadpool(previews.save_webp, config.results_dir / done["result_name"], path)
+    async def style_preview(name: str, request: Request):
+        """The style on a sample photo: painted once, on the first request from this server's
+        own pages or a non-browser client, then kept and served to anyone."""
+        path = await previews_made.get(name, cross_site(request.scope, _headers(request)))
         return FileResponse(path, media_type="image/webp",
                             headers={"Cache-Control": "public, max-age=86400"})
 
@@ -239,9 +256,18 @@ def create_app(config: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     from painterly.studio import install as install_studio
 
     install_studio(app)  # the web page at /, /studio/ files, /v1/live, /v1/speech
+    install_docs(app)  # /docs from local files
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
-    app.add_middleware(Guard, config=config)  # added last: runs first, before CORS and routes
+    # the last added runs first: headers on every answer, then the Guard's refusals, then the
+    # methods each path takes (405 with Allow, HEAD), then CORS and the routes
+    app.add_middleware(Methods, routes=app, cors_origins=config.cors_origins)
+    app.add_middleware(Guard, config=config)
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def _headers(request: Request) -> dict[str, str]:
+    return {k.lower(): v for k, v in request.headers.items()}

@@ -7,6 +7,8 @@
 * **Other sites**: state-changing requests (and WebSocket handshakes) from another site are
   refused (``Sec-Fetch-Site``, ``Origin``), unless that origin was allowed with ``--cors-origin``.
 * **Body size**: request bodies over ``max_upload_bytes`` get 413 before any parsing.
+* **Probes**: ``GET /livez`` and ``GET /readyz`` pass without token or Host check; they reveal
+  nothing but "the process answers" and "jobs can be taken".
 
 Written as plain ASGI rather than FastAPI dependencies so that it also covers routes added later
 (static files, WebSockets) and 404s, with nothing to remember per route.
@@ -23,6 +25,9 @@ from urllib.parse import urlsplit
 from painterly.service.config import LOOPBACK_NAMES, ServiceConfig, is_loopback
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+#: Liveness and readiness probes for load balancers and Kubernetes: no token, no Host check, and
+#: nothing in the answer but the status (see painterly.service.app)
+PROBES = ("/livez", "/readyz")
 
 
 def token_matches(authorization: str | None, token: str) -> bool:
@@ -50,6 +55,34 @@ def _host_name(host_header: str) -> str:
         return ""
 
 
+def own_origin(scope, headers: dict[str, str]) -> str:
+    """This server's origin as the client addressed it: scheme (as served: http unless TLS, or
+    a trusted proxy's X-Forwarded-Proto, reached uvicorn) and the Host header."""
+    scheme = {"ws": "http", "wss": "https"}.get(scope.get("scheme", "http"), scope.get("scheme", "http"))
+    return f"{scheme}://{headers.get('host', '')}"
+
+
+def cross_site(scope, headers: dict[str, str], cors_origins=()) -> str | None:
+    """Why a request comes from another site (None: same site, or an allowed origin).
+
+    ``headers``: lower-case names. Browsers send ``Sec-Fetch-Site`` and, on anything but a
+    plain GET, ``Origin``; the origin must match scheme, host and port, so a page served over
+    https cannot pass for this http server's own (or the other way round).
+    """
+    origin = headers.get("origin")
+    if origin is not None and origin in cors_origins:
+        return None
+    site = headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return (f"requests from other sites are refused (Sec-Fetch-Site: {site}); allow an "
+                "origin with --cors-origin")
+    if origin == "null":
+        return "requests from opaque origins are refused"
+    if origin is not None and origin != own_origin(scope, headers):
+        return f"requests from {origin[:100]} are refused; allow it with --cors-origin"
+    return None
+
+
 class Guard:
     """ASGI middleware applying the rules above."""
 
@@ -70,6 +103,9 @@ class Guard:
         await send({"type": "http.response.body", "body": payload})
 
     def _check(self, scope) -> tuple[int, str, str, tuple] | None:
+        if (scope["type"] == "http" and scope.get("path") in PROBES
+                and scope.get("method") in ("GET", "HEAD")):
+            return None  # probes answer a status and nothing else: no token, any Host
         h = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         cfg = self.config
         if cfg.token is None and not is_loopback(_host_name(h.get("host", ""))) \
@@ -87,20 +123,9 @@ class Guard:
                     (("www-authenticate", 'Basic realm="painterly"'), ("www-authenticate", "Bearer")))
         method = scope.get("method", "GET")
         if scope["type"] == "websocket" or method not in SAFE_METHODS:
-            origin = h.get("origin")
-            if origin is not None and origin in cfg.cors_origins:
-                return None
-            site = h.get("sec-fetch-site")
-            if site is not None and site not in ("same-origin", "none"):
-                return (403, "CrossSiteRefused", f"requests from other sites are refused "
-                        f"(Sec-Fetch-Site: {site}); allow an origin with --cors-origin", ())
-            if origin is not None and origin != "null":
-                own = {f"{s}://{h.get('host', '')}" for s in ("http", "https")}
-                if origin not in own:
-                    return (403, "CrossSiteRefused", f"requests from {origin} are refused; "
-                            "allow it with --cors-origin", ())
-            elif origin == "null":
-                return (403, "CrossSiteRefused", "requests from opaque origins are refused", ())
+            why = cross_site(scope, h, cfg.cors_origins)
+            if why is not None:
+                return (403, "CrossSiteRefused", why, ())
         return None
 
     async def __call__(self, scope, receive, send):

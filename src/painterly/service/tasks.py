@@ -11,7 +11,7 @@ import hashlib
 import importlib.util
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ DEFAULT_MODEL = "sd-turbo"
 DEFAULT_CLIP = "clip-vit-b-32"
 MAX_SEED = 2**32 - 1
 MAX_SIDE = 12_000
+MIN_TILE = 16  # px: the neural engine's smallest tile
 
 Progress = Callable[[float], bool]  # fraction done in [0, 1] -> False when the job was cancelled
 # Where a job's progress stands after each stage: the input is read, then painted (styles and
@@ -71,12 +72,16 @@ def _number(params: dict, key: str, kind: type, lo: float, hi: float) -> None:
     if key not in params:
         return
     v = params[key]
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool)
-    if kind is int:
-        ok = ok and float(v).is_integer()
-    if not ok or not lo <= v <= hi:
+    # the range first: Python compares a 400-digit int with a float exactly, where float(v)
+    # would raise OverflowError
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
+    if ok and kind is int:
+        ok = float(v).is_integer()
+    if not ok:
         what = "a whole number" if kind is int else "a number"
-        raise InputError(f"{key} must be {what} from {lo:g} to {hi:g}, got {v!r}")
+        shown = repr(v) if len(repr(v)) <= 40 else repr(v)[:37] + "..."
+        bounds = (f"{lo:g} to {hi:g}" if kind is float else f"{int(lo)} to {int(hi)}")
+        raise InputError(f"{key} must be {what} from {bounds}, got {shown}")
     params[key] = kind(v)
 
 
@@ -164,8 +169,10 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
             _number(p, "strength", float, 0, 1)
             check_strength(p["strength"])
         _number(p, "max_size", int, 1, MAX_SIDE)
-        _number(p, "style_scale", float, 0.1, 10)
+        _number(p, "style_scale", float, 0.125, 8)  # the neural engine's range
         _number(p, "tile", int, 0, MAX_SIDE)
+        if 0 < p.get("tile", 0) < MIN_TILE:  # refused now rather than by the engine in a worker
+            raise InputError(f"tile must be 0 (no tiling) or at least {MIN_TILE} px, got {p['tile']}")
         _bool(p, "preserve_color")
         chosen = [k for k in ("style", "prompt") if k in p] + (["style_image"] if files.get("style_image") else [])
         if len(chosen) > 1:
@@ -344,8 +351,9 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     would cost seconds per preview and guard nobody's picture).
     """
     from painterly.io import encode_image
+    from painterly.metrics import MIN_SIDE
     from painterly.provenance.finish import FinishConfig, finish_artwork
-    from painterly.provenance.label import LabelConfig
+    from painterly.provenance.label import LabelConfig, label_fits
     from painterly.provenance.record import Provenance
 
     fmt, _media, _ext = media_for(params)
@@ -354,17 +362,40 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         meta["provenance"] = Provenance(technique="curate", aigc=None)
         return encode_image(image, fmt, metadata=meta)
     first = lambda field: (images.get(field) or [None])[0]  # noqa: E731
+    label = LabelConfig() if params.get("visible_label", True) else None
+    if label is not None and (why := label_fits(image.shape, config=label)) is not None:
+        # a thumbnail a few pixels wide: painted without the label rather than failed (the AI
+        # label in the metadata and the watermark, when it fits, still say what it is)
+        label = None
+        info["visible_label"] = {"drawn": False, "note": why}
+    too_small = min(image.shape[:2]) < MIN_SIDE  # the classifier's least side: not judged
     config = FinishConfig(
         serial=int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:4], "big"),
         watermark=params.get("watermark", True),
-        visible_label=LabelConfig() if params.get("visible_label", True) else None,
-        drift=drift and task == "stylize",
+        visible_label=label,
+        drift=drift and task == "stylize" and not too_small,
         attribution=bool(params.get("attribute", False)),
     )
-    image, meta = finish_artwork(image, params=meta, technique=task, config=config,
-                                 inputs={"photo": first("image"), "style": first("style_image"),
-                                         "mask": first("mask")})
+    inputs = {"photo": first("image"), "style": first("style_image"), "mask": first("mask")}
+    try:
+        image, meta = finish_artwork(image, params=meta, technique=task, config=config,
+                                     inputs=inputs)
+    except MissingExtraError as e:
+        if not (config.drift or config.attribution):
+            raise
+        # the optional checks need a package this server lacks: the result is made without
+        # them, and the job says which step was skipped and what to install
+        skipped = [s for s, on in (("subject", config.drift), ("attribution", config.attribution))
+                   if on]
+        config = replace(config, drift=False, attribution=False)
+        image, meta = finish_artwork(image, params=meta, technique=task, config=config,
+                                     inputs=inputs)
+        for step in skipped:
+            meta["provenance"].extra[step] = {"checked": False, "note": f"skipped: {e}"}
     extra = meta["provenance"].extra
+    if task == "stylize" and too_small:
+        extra["subject"] = {"checked": False,
+                            "note": f"not checked: the picture is under {MIN_SIDE} px"}
     info.update({k: extra[k] for k in ("subject", "watermark", "safety", "attribution") if k in extra})
     return encode_image(image, fmt, metadata=meta)
 

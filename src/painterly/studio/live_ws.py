@@ -5,16 +5,42 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
+import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from painterly.errors import InputError, PainterlyError
-from painterly.live import LiveEngine
+from painterly.live import LiveEngine, LiveSettings
 from painterly.live.protocol import pack_painted, unpack_frame
 
+log = logging.getLogger("painterly.service")
 #: Painted frames waiting to be sent: if the socket falls behind, the oldest go (latest wins).
 OUTBOX = 3
+
+
+def _read_settings(text: str) -> tuple[dict, None] | tuple[None, tuple[int, str]]:
+    """(settings, None), or (None, (close code, reason)) for a text message that is not a
+    settings object.
+
+    1007 (invalid payload): not JSON, or nested deeper than any setting; 1003 (unsupported
+    data): JSON, but not an object; 1008 (policy): fields that are not live settings."""
+    from painterly.service.parsing import load_json
+
+    try:
+        value = load_json(text, "a live settings message")
+    except InputError as e:
+        return None, (1007, str(e))
+    if not isinstance(value, dict):
+        return None, (1003, "live settings are a JSON object, e.g. "
+                      '{"style": "pencil", "strength": 0.8, "stabilize": true}')
+    unknown = sorted(set(value) - set(LiveSettings.__dataclass_fields__))
+    if unknown:
+        shown = ", ".join(repr(k[:20]) for k in unknown[:3])
+        return None, (1008, f"not live settings: {shown}; settings: "
+                            f"{', '.join(LiveSettings.__dataclass_fields__)}")
+    return value, None
 
 
 def _error(exc: PainterlyError) -> str:
@@ -70,28 +96,37 @@ async def live_socket(ws: WebSocket, engine: LiveEngine) -> None:
             if message["type"] == "websocket.disconnect":
                 break
             if message.get("bytes") is not None:
+                if len(message["bytes"]) <= 4:  # not a frame at all: no room for an image
+                    reason = "a live frame is a 4-byte id followed by an image"
+                    log.warning("live socket closed (1007): %s", reason)
+                    await ws.close(code=1007, reason=reason)
+                    break
                 try:
                     fid, data = unpack_frame(message["bytes"])
                     engine.submit(viewer, fid, data)
                 except ValueError as e:  # PainterlyErrors are ValueErrors too
                     push(_error(e if isinstance(e, PainterlyError) else InputError(str(e))))
             elif message.get("text") is not None:
+                changes, refused = _read_settings(message["text"])
+                if refused is not None:  # not a settings message at all: close, say why
+                    code, reason = refused
+                    log.warning("live socket closed (%d): %s", code, reason)
+                    await ws.close(code=code, reason=reason[:120])
+                    break
                 try:
-                    changes = json.loads(message["text"])
-                    if not isinstance(changes, dict):
-                        raise InputError("live settings are a JSON object, e.g. "
-                                         '{"style": "pencil", "strength": 0.8, "stabilize": true}')
                     settings = engine.configure(viewer, **changes)
                     push(json.dumps({"type": "ready", "viewer": viewer.id,
                                      "max_side": engine.config.max_side,
                                      "settings": settings.__dict__,
                                      "painted": viewer.painted, "dropped": viewer.dropped}))
-                except json.JSONDecodeError:
-                    push(_error(InputError("live settings must be JSON")))
-                except PainterlyError as e:
+                except PainterlyError as e:  # a value refused: said, and the stream goes on
                     push(_error(e))
     except WebSocketDisconnect:
         pass
+    except Exception as e:  # a bug must still end the socket with a close frame, not a drop
+        log.error("live socket closed (1011): %s: %s", type(e).__name__, e)
+        with contextlib.suppress(Exception):
+            await ws.close(code=1011, reason="internal error; the server logged it")
     finally:
         engine.disconnect(viewer)
         send_task.cancel()
