@@ -1,0 +1,243 @@
+"""People in the filters: the faces of a photo, as the parts a filter needs to keep them.
+
+Filters abstract a photo (smooth, flatten, quantise, drop small lines); on a face that erases
+the eyes, brows, nose and mouth, the few strokes by which people recognise a person. Every
+filter therefore finds the faces (:func:`find`, the ``painterly.faces`` capability, or the
+faces its caller passes in), turns their landmarks into masks and polylines at its working
+size (:func:`face_parts`), and then draws the features in its own medium: clean strokes for the
+cartoon, keyblock lines for the woodblock print, brush strokes for the ink painting.
+
+Drawing is anti-aliased and tapered (:func:`stroke`): a stroke is the set of pixels within a
+varying half-width of a polyline, evaluated on the polyline's bounding box only. OpenCV's
+``polylines`` takes integer widths only, which at the 1-3 px of a feature line at the working
+size would make every stroke the same width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+_F32 = np.float32
+
+#: Feature names of :meth:`painterly.faces.Face.feature_lines`.
+EYES = ("left_eye", "right_eye")
+BROWS = ("left_brow", "right_brow")
+
+
+def find(image: np.ndarray, faces: Sequence | None) -> list:
+    """The faces of ``image``: ``faces`` when the caller passes them, else found here.
+
+    ``image`` is float32 HxWx3 in [0, 1]. Passing ``faces=()`` skips the search (a caller that
+    already knows there are none, or wants the plain filter)."""
+    if faces is not None:
+        return list(faces)
+    from painterly.faces import find_faces  # the capability loads its models on first use
+
+    return list(find_faces(image))
+
+
+@dataclass
+class FaceGeometry:
+    """One face at the working size: its feature polylines, scale and masks' outlines."""
+
+    lines: dict[str, list[np.ndarray]]  # name -> polylines (N, 2), working-size px
+    iod: float  # distance between the eye centres, working-size px (the face's scale)
+    oval: np.ndarray  # (N, 2) face outline
+
+
+@dataclass
+class FaceParts:
+    """Masks of all faces at the working size, float32 (h, w) in [0, 1], and their geometry."""
+
+    face: np.ndarray  # inside the face outline, feathered
+    skin: np.ndarray  # face minus the features (where a filter may smooth and flatten)
+    features: np.ndarray  # eyes, brows and lips, slightly grown and feathered
+    eyes: np.ndarray
+    brows: np.ndarray
+    lips: np.ndarray
+    mouth: np.ndarray  # inside the inner lip line (teeth, an open mouth)
+    faces: list[FaceGeometry] = field(default_factory=list)
+
+
+def _polys(face, scale: float) -> dict[str, list[np.ndarray]]:
+    lines = face.feature_lines() if getattr(face, "landmarks", None) is not None else {}
+    return {k: [np.asarray(p, np.float64) * scale for p in v if len(p) >= 2] for k, v in lines.items()}
+
+
+def _eye_centre(lines: dict, name: str) -> np.ndarray | None:
+    pts = lines.get(name)
+    return None if not pts else np.concatenate(pts).mean(0)
+
+
+def _agrees(face, le: np.ndarray, re: np.ndarray, scale: float, iod: float) -> bool:
+    """Whether the landmarks' eyes lie where the detector's eye keypoints are (within 0.35 of
+    the eye distance): strokes drawn from a mesh that slipped off the face would deface it."""
+    kp = getattr(face, "keypoints", None)
+    if kp is None or len(kp) < 2:
+        return True
+    a, b = np.asarray(kp[0], np.float64) * scale, np.asarray(kp[1], np.float64) * scale
+    err = min(np.linalg.norm(a - re) + np.linalg.norm(b - le), np.linalg.norm(a - le) + np.linalg.norm(b - re))
+    return err / 2 <= 0.35 * iod
+
+
+def face_parts(faces: Sequence, scale: float, shape: tuple[int, int], *, min_iod: float = 4.0) -> FaceParts | None:
+    """Masks and polylines of ``faces`` (found on the full image) at ``scale`` into ``shape``.
+
+    Faces without landmarks, or whose eyes are under ``min_iod`` px apart at the working size
+    (too small to draw features into), are left out. Returns None when no face is left.
+    """
+    h, w = shape
+    geo = []
+    for f in faces:
+        lines = _polys(f, scale)
+        le, re = _eye_centre(lines, "left_eye"), _eye_centre(lines, "right_eye")
+        oval = lines.get("face_oval")
+        if le is None or re is None or not oval:
+            continue
+        iod = float(np.linalg.norm(le - re))
+        if iod < min_iod or not _agrees(f, le, re, scale, iod):
+            continue
+        geo.append(FaceGeometry(lines, iod, oval[0]))
+    if not geo:
+        return None
+    masks = {k: np.zeros((h, w), np.uint8) for k in ("face", "eyes", "brows", "lips", "mouth")}
+    sh = 4  # sub-pixel bits for cv2's fill
+
+    def fill(m, pts):
+        cv2.fillPoly(m, [np.round(pts * (1 << sh)).astype(np.int32)], 255, cv2.LINE_AA, shift=sh)
+
+    for g in geo:
+        fill(masks["face"], g.oval)
+        for n in EYES:
+            for p in g.lines.get(n, []):
+                fill(masks["eyes"], p)
+        for n in BROWS:
+            ps = g.lines.get(n, [])
+            if len(ps) >= 2:  # upper and lower edge: the brow is the band between them
+                a, b = ps[0], same_direction(ps[0], ps[1])
+                fill(masks["brows"], np.concatenate([a, b[::-1]]))
+            elif ps:
+                cv2.polylines(masks["brows"], [np.round(ps[0]).astype(np.int32)], False, 255,
+                              max(1, round(0.08 * g.iod)), cv2.LINE_AA)
+        for p in g.lines.get("lips_outer", []):
+            fill(masks["lips"], p)
+        for p in g.lines.get("lips_inner", []):
+            fill(masks["mouth"], p)
+    out = {k: v.astype(_F32) * _F32(1 / 255) for k, v in masks.items()}
+    iod = float(np.median([g.iod for g in geo]))
+    # Features grow a little (a lash line lies outside the eye opening) and get soft borders.
+    grow = max(1, round(0.12 * iod))
+    feat = np.maximum.reduce([out["eyes"], out["brows"], out["lips"]])
+    feat = cv2.dilate(feat, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2))
+    feat = cv2.GaussianBlur(feat, (0, 0), max(0.5, 0.06 * iod))
+    face = cv2.GaussianBlur(out["face"], (0, 0), max(0.5, 0.08 * iod))
+    skin = np.clip(face - feat, 0.0, 1.0)
+    return FaceParts(face, skin, feat, out["eyes"], out["brows"], out["lips"], out["mouth"], geo)
+
+
+def same_direction(ref: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """``line``, reversed if needed so that it runs the same way as ``ref``."""
+    fwd = np.linalg.norm(ref[0] - line[0]) + np.linalg.norm(ref[-1] - line[-1])
+    back = np.linalg.norm(ref[0] - line[-1]) + np.linalg.norm(ref[-1] - line[0])
+    return line if fwd <= back else line[::-1]
+
+
+def midline(a: np.ndarray, b: np.ndarray, n: int = 12) -> np.ndarray:
+    """The line half-way between two polylines (a brow's upper and lower edge), ``n`` points."""
+    b = same_direction(a, b)
+    return 0.5 * (resample(a, n) + resample(b, n))
+
+
+def resample(line: np.ndarray, n: int) -> np.ndarray:
+    """``n`` points evenly spaced along a polyline."""
+    line = np.asarray(line, np.float64)
+    seg = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(line, axis=0), axis=1))]
+    if seg[-1] <= 0:
+        return np.repeat(line[:1], n, 0)
+    t = np.linspace(0.0, seg[-1], n)
+    return np.stack([np.interp(t, seg, line[:, 0]), np.interp(t, seg, line[:, 1])], 1)
+
+
+def stroke(
+    ink: np.ndarray,
+    pts: np.ndarray,
+    width: float | Sequence[float],
+    *,
+    value: float = 1.0,
+    closed: bool = False,
+) -> None:
+    """Draw an anti-aliased polyline into ``ink`` (float32 (h, w)), in place, by max.
+
+    ``width`` is the stroke width in px, one number or one per point (a tapered stroke: a
+    brush line that swells and thins); ``value`` is the ink it lays down.
+    """
+    pts = np.asarray(pts, np.float64)
+    if closed:
+        pts = np.concatenate([pts, pts[:1]])
+    n = len(pts)
+    if n < 2:
+        return
+    wid = np.broadcast_to(np.asarray(width, np.float64), (n,)).copy()
+    if closed:
+        wid[-1] = wid[0]
+    h, w = ink.shape
+    pad = float(wid.max()) / 2 + 2
+    x0, y0 = max(0, int(pts[:, 0].min() - pad)), max(0, int(pts[:, 1].min() - pad))
+    x1, y1 = min(w, int(pts[:, 0].max() + pad) + 1), min(h, int(pts[:, 1].max() + pad) + 1)
+    if x0 >= x1 or y0 >= y1:
+        return
+    gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    # Signed coverage: half-width minus distance, best over the segments.
+    best = np.full(gx.shape, -1e9)
+    for i in range(n - 1):
+        (ax, ay), (bx, by) = pts[i], pts[i + 1]
+        dx, dy = bx - ax, by - ay
+        ll = dx * dx + dy * dy
+        t = np.clip(((gx - ax) * dx + (gy - ay) * dy) / ll, 0.0, 1.0) if ll > 1e-12 else np.zeros_like(gx)
+        d = np.hypot(gx - (ax + t * dx), gy - (ay + t * dy))
+        half = 0.5 * (wid[i] + t * (wid[i + 1] - wid[i]))
+        np.maximum(best, half - d, out=best)
+    cover = np.clip(best + 0.5, 0.0, 1.0) * value
+    sub = ink[y0:y1, x0:x1]
+    np.maximum(sub, cover.astype(_F32), out=sub)
+
+
+def taper(n: int, wmax: float, *, ends: float = 0.25, peak: float = 0.5) -> np.ndarray:
+    """Widths along an ``n``-point stroke: thin at both ends (``ends`` x wmax), fullest at
+    ``peak`` (0-1 along the stroke), like a brush or pen line pressed in the middle."""
+    t = np.linspace(0.0, 1.0, n)
+    up = np.clip(t / max(peak, 1e-6), 0.0, 1.0)
+    down = np.clip((1.0 - t) / max(1.0 - peak, 1e-6), 0.0, 1.0)
+    s = np.sin(0.5 * np.pi * np.minimum(up, down))
+    return wmax * (ends + (1.0 - ends) * s)
+
+
+def upper_lid(eye: np.ndarray) -> np.ndarray:
+    """The upper half of a closed eye outline: the points above the line between its corners."""
+    pts = np.asarray(eye)
+    if len(pts) > 2 and np.allclose(pts[0], pts[-1]):
+        pts = pts[:-1]
+    i0, i1 = int(pts[:, 0].argmin()), int(pts[:, 0].argmax())
+    a, b = (i0, i1) if i0 < i1 else (i1, i0)
+    arc1 = pts[a : b + 1]
+    arc2 = np.concatenate([pts[b:], pts[: a + 1]])
+    # The upper arc has the smaller mean y (image y grows downwards).
+    up = arc1 if arc1[:, 1].mean() < arc2[:, 1].mean() else arc2
+    return up[np.argsort(up[:, 0])]
+
+
+def lower_lid(eye: np.ndarray) -> np.ndarray:
+    """The lower half of a closed eye outline (see :func:`upper_lid`)."""
+    pts = np.asarray(eye)
+    if len(pts) > 2 and np.allclose(pts[0], pts[-1]):
+        pts = pts[:-1]
+    i0, i1 = int(pts[:, 0].argmin()), int(pts[:, 0].argmax())
+    a, b = (i0, i1) if i0 < i1 else (i1, i0)
+    arc1 = pts[a : b + 1]
+    arc2 = np.concatenate([pts[b:], pts[: a + 1]])
+    low = arc1 if arc1[:, 1].mean() >= arc2[:, 1].mean() else arc2
+    return low[np.argsort(low[:, 0])]
