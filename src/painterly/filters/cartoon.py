@@ -93,26 +93,7 @@ def _feature_strokes(parts: _people.FaceParts, shape: tuple[int, int], cfg: Cart
     """Ink map (h, w) of the drawn features of every face."""
     ink = np.zeros(shape, _F32)
     for g in parts.faces:
-        u = g.iod
-        for name in _people.EYES:
-            for p in g.lines.get(name, []):
-                up, lo = _people.upper_lid(p), _people.lower_lid(p)
-                _people.stroke(ink, up, _people.taper(len(up), cfg.lid_width * u, ends=0.2, peak=0.6), value=0.9)
-                _people.stroke(ink, lo, _people.taper(len(lo), 0.4 * cfg.lid_width * u, ends=0.2), value=0.35)
-        for name in _people.BROWS:
-            ps = g.lines.get(name, [])
-            if len(ps) >= 2:
-                mid = _people.midline(ps[0], ps[1])
-                _people.stroke(ink, mid, _people.taper(len(mid), cfg.brow_width * u, ends=0.3, peak=0.3), value=0.55)
-        nose = g.lines.get("nose", [])
-        for p in nose[1:]:  # the nostril line (the first polyline is the bridge)
-            _people.stroke(ink, p, _people.taper(len(p), 0.6 * cfg.mouth_width * u, ends=0.3), value=0.6)
-        for p in g.lines.get("lips_inner", []):
-            up = _people.upper_lid(p)
-            _people.stroke(ink, up, _people.taper(len(up), cfg.mouth_width * u, ends=0.2), value=0.9)
-        for p in g.lines.get("lips_outer", []):
-            lo = _people.lower_lid(p)
-            _people.stroke(ink, lo, _people.taper(len(lo), 0.6 * cfg.mouth_width * u, ends=0.1), value=0.4)
+        _people.feature_ink(g, ink, lids=cfg.lid_width, brows=cfg.brow_width, mouth=cfg.mouth_width)
     return ink
 
 
