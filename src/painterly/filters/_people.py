@@ -312,3 +312,27 @@ def emphasise(image: np.ndarray, faces: Sequence, *, strength: float = 0.6, min_
                     brows=0.06 * widths, mouth=0.04 * widths)
         out[y0:y1, x0:x1] *= (1.0 - _F32(strength) * ink)[..., None]
     return out
+
+
+def darkest_point(lum: np.ndarray, eye: np.ndarray) -> np.ndarray | None:
+    """Centre of the darkest part (the iris) inside an eye outline on ``lum`` ((h, w)), or None.
+
+    The mesh has no iris points; the iris is the darkest blob between the lids, so its
+    lightness-weighted centre gives where the person looks."""
+    pts = np.asarray(eye, np.float64)
+    h, w = lum.shape
+    x0, y0 = max(0, int(pts[:, 0].min())), max(0, int(pts[:, 1].min()))
+    x1, y1 = min(w, int(pts[:, 0].max()) + 2), min(h, int(pts[:, 1].max()) + 2)
+    if x1 - x0 < 2 or y1 - y0 < 1:
+        return None
+    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(m, [np.round((pts - (x0, y0)) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
+    v = lum[y0:y1, x0:x1]
+    if m.sum() < 2:
+        return None
+    sel = v[m > 0]
+    dark = np.where(m > 0, np.clip(np.percentile(sel, 40) - v, 0.0, None), 0.0)
+    if dark.sum() <= 0:
+        return pts.mean(0)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    return np.array([(xx * dark).sum(), (yy * dark).sum()]) / dark.sum()
