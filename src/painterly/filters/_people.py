@@ -269,8 +269,9 @@ def feature_ink(g: FaceGeometry, ink: np.ndarray, *, scale: float = 1.0, min_wid
         ps = g.lines.get(name, [])
         if len(ps) >= 2:
             line(midline(ps[0], ps[1]), brows * u, brow_value, ends=0.3, peak=0.3)
-    for p in g.lines.get("nose", [])[1:]:  # the nostril line (the first polyline is the bridge)
-        line(p, 0.6 * mouth * u, 0.6, ends=0.3)
+    nose = g.lines.get("nose", [])
+    for i, p in enumerate(nose[1:]):  # nostril line, then the wings (the first is the bridge)
+        line(p, 0.6 * mouth * u, 0.6 if i == 0 else 0.3, ends=0.3)
     for p in g.lines.get("lips_inner", []):
         line(upper_lid(p), mouth * u, 0.9, ends=0.2)
     for p in g.lines.get("lips_outer", []):
@@ -336,3 +337,83 @@ def darkest_point(lum: np.ndarray, eye: np.ndarray) -> np.ndarray | None:
         return pts.mean(0)
     yy, xx = np.mgrid[y0:y1, x0:x1]
     return np.array([(xx * dark).sum(), (yy * dark).sum()]) / dark.sum()
+
+
+def imprint(out: np.ndarray, photo: np.ndarray, faces: Sequence, *, small: float = 1.0,
+            large: float = 0.3, size: tuple[float, float] = (40.0, 120.0)) -> np.ndarray:
+    """``out`` (a filter's result, HxWx3 float32) with the photo's facial tones pressed into
+    each face, in place; returns ``out``.
+
+    A face that a filter abstracts loses the shading that makes it a face to the eye and to a
+    detector: dark eye sockets and brows, the shadow under the nose and the mouth. Here the
+    photo's local tone of each face (its lightness over a blur of about a quarter of the face,
+    pores and noise smoothed away) multiplies the result inside the face's ellipse, so the
+    medium (dots, strokes, washes, flat inks) stays and the face's light and shade come back.
+    ``small`` is the strength for faces up to ``size[0]`` px wide (no room for drawn features),
+    ``large`` for faces from ``size[1]`` px (drawn features carry them), linear in between.
+    """
+    h, w = out.shape[:2]
+    for f in faces:
+        x0, y0, x1, y1 = (float(v) for v in f.box)
+        fw = max(1.0, x1 - x0)
+        t = np.clip((fw - size[0]) / max(size[1] - size[0], 1e-6), 0.0, 1.0)
+        k = float(small + t * (large - small))
+        if k <= 0:
+            continue
+        pad = 0.35 * fw
+        cx0, cy0 = max(0, int(x0 - pad)), max(0, int(y0 - 1.6 * pad))
+        cx1, cy1 = min(w, int(x1 + pad) + 1), min(h, int(y1 + pad) + 1)
+        if cx1 - cx0 < 4 or cy1 - cy0 < 4:
+            continue
+        lum = cv2.cvtColor(np.ascontiguousarray(photo[cy0:cy1, cx0:cx1]), cv2.COLOR_RGB2GRAY)
+        fine = cv2.GaussianBlur(lum, (0, 0), max(0.5, 0.025 * fw))
+        coarse = cv2.GaussianBlur(lum, (0, 0), max(1.0, 0.25 * fw))
+        tone = np.clip(fine / np.maximum(coarse, 0.02), 0.35, 1.35)
+        mask = np.zeros(tone.shape, np.uint8)
+        centre = (round(((x0 + x1) / 2 - cx0) * 4), round(((y0 + y1) / 2 - 0.1 * (y1 - y0) - cy0) * 4))
+        axes = (round(0.55 * fw * 4), round(0.72 * (y1 - y0) * 4))
+        cv2.ellipse(mask, centre, axes, 0, 0, 360, 255, -1, cv2.LINE_AA, shift=2)
+        m = cv2.GaussianBlur(mask.astype(_F32) * _F32(1 / 255), (0, 0), max(0.5, 0.08 * fw))
+        gain = _F32(1.0) + m * _F32(k) * (tone - _F32(1.0))
+        region = out[cy0:cy1, cx0:cx1]
+        region *= gain[..., None]
+        np.clip(region, 0.0, 1.0, out=region)
+    return out
+
+
+def refine_small_faces(out: np.ndarray, image: np.ndarray, faces: Sequence, render, *,
+                       below: float = 64.0, target: float = 128.0, max_faces: int = 24) -> np.ndarray:
+    """Paint each face narrower than ``below`` px again at a larger scale; returns ``out``.
+
+    A filter's marks have a fixed size (a dot screen, a pencil stroke, a brush's bleed, the
+    smoothing of a working size), so on a face 30 px wide they are as large as an eye and the
+    face is gone. An artist takes a finer brush for a small face; here the face's surroundings
+    are cut out, enlarged so the face is ``target`` px wide, painted by ``render`` (the same
+    filter, called with ``faces=()`` so it does not recurse), shrunk back and blended into
+    ``out`` in a feathered ellipse. ``out`` is modified in place. At most ``max_faces`` (the
+    largest of the small ones) are repainted, which bounds the cost on crowd photos.
+    """
+    h, w = out.shape[:2]
+    small = [f for f in faces if 8.0 <= (f.box[2] - f.box[0]) < below]
+    small.sort(key=lambda f: f.box[0] - f.box[2])
+    for f in small[:max_faces]:
+        x0, y0, x1, y1 = (float(v) for v in f.box)
+        fw, fh = x1 - x0, y1 - y0
+        pad = 0.6 * fw
+        cx0, cy0 = max(0, int(x0 - pad)), max(0, int(y0 - 1.3 * pad))
+        cx1, cy1 = min(w, int(x1 + pad) + 1), min(h, int(y1 + pad) + 1)
+        cw, ch = cx1 - cx0, cy1 - cy0
+        if cw < 4 or ch < 4:
+            continue
+        k = target / fw
+        crop = cv2.resize(np.ascontiguousarray(image[cy0:cy1, cx0:cx1]),
+                          (max(8, round(cw * k)), max(8, round(ch * k))), interpolation=cv2.INTER_CUBIC)
+        painted = render(np.clip(crop, 0.0, 1.0))
+        back = cv2.resize(painted, (cw, ch), interpolation=cv2.INTER_AREA)
+        m = np.zeros((ch, cw), _F32)
+        cv2.ellipse(m, (round((x0 + x1) / 2 - cx0), round((y0 + y1) / 2 - 0.15 * fh - cy0)),
+                    (max(1, round(0.7 * fw)), max(1, round(0.95 * fh))), 0, 0, 360, 1.0, -1)
+        m = cv2.GaussianBlur(m, (0, 0), max(0.5, 0.15 * fw))[..., None]
+        region = out[cy0:cy1, cx0:cx1]
+        region += m * (back - region)
+    return out

@@ -62,6 +62,7 @@ class CartoonConfig:
     lid_width: float = 0.05  # upper-lid stroke, in eye distances
     brow_width: float = 0.06  # brow stroke, in eye distances
     mouth_width: float = 0.04  # mouth line, in eye distances
+    face_tones: float = 0.6  # photo's facial light and shade pressed into small faces
 
 
 def _face_tones(lab: np.ndarray, parts: _people.FaceParts, cfg: CartoonConfig) -> np.ndarray:
@@ -134,7 +135,8 @@ def cartoon(
     lab = _util.rgb_to_lab(_util.resize_to(image, size))
     for _ in range(cfg.bilateral_passes):
         lab = cv2.bilateralFilter(lab, cfg.bilateral_d, cfg.bilateral_sigma_color, cfg.bilateral_sigma_space)
-    parts = _people.face_parts(_people.find(image, faces), scale, (size[1], size[0]))
+    found = _people.find(image, faces)
+    parts = _people.face_parts(found, scale, (size[1], size[0]))
     surface = lab if parts is None else _face_tones(lab, parts, cfg)
 
     # 2. Structure: flat regions, mixed with the surface.
@@ -179,6 +181,10 @@ def cartoon(
     if ink is not None:
         paper = 1.0 - np.float32(line_darkness) * ink
         out *= _util.resize_to(paper, (w, h))[..., None]
+    # Small faces have no room for drawn features: the photo's facial tones carry them.
+    _people.refine_small_faces(out, image, found, lambda c: cartoon(
+        c, seed=seed, colors=colors, line_width=line_width, line_darkness=line_darkness, faces=(), config=cfg))
+    _people.imprint(out, image, found, small=cfg.face_tones, large=0.0)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 

@@ -60,6 +60,7 @@ class InkWashConfig:
     line_scale: float = 1.6  # px (working size) of smoothing before contour detection
     dry_brush: float = 0.3  # fraction of a line broken by streaked dry-brush gaps (飞白)
     texture: float = 0.5  # dry texture strokes (皴擦) in dark, busy areas
+    face_tones: float = 1.0  # photo's facial light and shade as a wash on small faces
     face_line: float = 0.03  # feature brush lines, in eye distances
     fibre_absorption: float = 0.05  # how much the paper texture shows through the ink
     paper_color: tuple[float, float, float] = (0.95, 0.925, 0.86)  # aged xuan paper, RGB
@@ -238,7 +239,8 @@ def ink_wash(
         lo, hi = 0.0, 1.0
     dark = np.clip((dark - lo) / max(hi - lo, 1e-3), 0.0, 1.0)
 
-    parts = _people.face_parts(_people.find(image, faces), scale, (sh, sw))
+    found = _people.find(image, faces)
+    parts = _people.face_parts(found, scale, (sh, sw))
     subject = None
     if parts is not None:
         # The people are the subject (person segmentation, on the working copy).
@@ -293,6 +295,10 @@ def ink_wash(
     if seal:
         _seal(out, np.random.default_rng(seeds[5]))
     np.clip(out, 0.0, 1.0, out=out)
+    # A face in ink keeps its light and shade as a light wash (strongest on small faces).
+    _people.refine_small_faces(out, image, found, lambda c: ink_wash(
+        c, seed=seed, white_space=white_space, color=color, faces=(), config=cfg))
+    _people.imprint(out, image, found, small=cfg.face_tones, large=0.5)
     return np.ascontiguousarray(out, dtype=_F32)
 
 

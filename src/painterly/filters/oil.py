@@ -37,6 +37,7 @@ _F32 = np.float32
 class OilConfig:
     work_side: int = 640  # long side filtered; strokes at 1080p are 3x the kernel radius
     face_lines: float = 0.5  # darkness of the features drawn into faces before painting
+    face_tones: float = 0.6  # photo's facial light and shade pressed into small faces
     # Kernel radius at the working size: ~13 px at 1080p (the paper uses 6 px at full size).
     radius: float = 4.5
     alpha: float = 1.0  # paper's eccentricity tuning: 1 = up to 2:1 ellipses along edges
@@ -170,8 +171,8 @@ def oil(
     h, w = image.shape[:2]
     size, scale = _util.work_size(image.shape, cfg.work_side)
     # Faces: features drawn in first, so the strokes keep the eyes, brows and mouth.
-    image = _people.emphasise(image, _people.find(image, faces), strength=cfg.face_lines,
-                              min_width=1.5 / scale)
+    photo, found = image, _people.find(image, faces)
+    image = _people.emphasise(image, found, strength=cfg.face_lines, min_width=1.5 / scale)
 
     # 1. Strokes: anisotropic Kuwahara at the working size.
     small = _util.resize_to(np.ascontiguousarray(image, dtype=_F32), size)
@@ -202,9 +203,14 @@ def oil(
 
     # 3. Back to full size (bicubic keeps the stroke edges crisp; its overshoot is clipped).
     if scale == 1:
-        return np.ascontiguousarray(paint)
-    out = cv2.resize(paint, (w, h), interpolation=cv2.INTER_CUBIC)
-    return np.clip(out, 0.0, 1.0, out=out)
+        out = np.ascontiguousarray(paint)
+    else:
+        out = cv2.resize(paint, (w, h), interpolation=cv2.INTER_CUBIC)
+        np.clip(out, 0.0, 1.0, out=out)
+    # Small faces get no strokes of their own: the photo's facial tones carry them.
+    _people.refine_small_faces(out, photo, found, lambda c: oil(
+        c, seed=seed, brush_size=brush_size, relief=relief, faces=(), config=cfg))
+    return _people.imprint(out, photo, found, small=cfg.face_tones, large=0.0)
 
 
 #: What this module provides to the style catalogue (see painterly.styles).

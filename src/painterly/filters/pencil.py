@@ -48,6 +48,7 @@ class PencilConfig:
     white_point: float = 0.9  # tones above this are left as bare paper
     tone_blend: float = 0.85  # mix of the matched tone with a blurred tone (simplify detail)
     face_lines: float = 0.45  # darkness of the features drawn into faces before drawing
+    face_tones: float = 1.0  # photo's facial light and shade pressed into small faces
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
@@ -191,10 +192,10 @@ def _pencil_grey(image: np.ndarray, seed: int, cfg: PencilConfig) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def _with_faces(image: np.ndarray, faces: Sequence | None, cfg: PencilConfig) -> np.ndarray:
+def _with_faces(image: np.ndarray, faces: Sequence, cfg: PencilConfig) -> np.ndarray:
     """The photo with its faces' features drawn in (so the stroke map keeps them)."""
     h, w = image.shape[:2]
-    return _people.emphasise(image, _people.find(image, faces), strength=cfg.face_lines,
+    return _people.emphasise(image, faces, strength=cfg.face_lines,
                              min_width=1.5 * max(1.0, max(h, w) / cfg.work_size))
 
 
@@ -213,11 +214,15 @@ def pencil(
     Precision: the tone map is a histogram match on 256 bins, so the grey tones are quantised to
     8 bits inside (the strokes and the hatching are float32).
     """
-    g = _pencil_grey(_with_faces(image, faces, config), seed, config)
+    found = _people.find(image, faces)
+    g = _pencil_grey(_with_faces(image, found, config), seed, config)
     # Graphite is a cool grey on a slightly warm paper.
     paper = np.float32((0.985, 0.98, 0.965))
     lead = np.float32((0.16, 0.165, 0.18))
     out = cv2.merge([g * (p - q) + q for p, q in zip(paper, lead)])
+    # Small faces are drawn again at a larger scale (a finer pencil), then shaded as the photo.
+    _people.refine_small_faces(out, image, found, lambda c: pencil(c, seed=seed, faces=(), config=config))
+    _people.imprint(out, image, found, small=config.face_tones, large=0.3)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
@@ -239,7 +244,8 @@ def color_pencil(
     Like :func:`pencil`, its tone map quantises the grey tones to 8 bits inside.
     """
     cfg = config
-    image = _with_faces(image, faces, cfg)
+    photo, found = image, _people.find(image, faces)
+    image = _with_faces(image, found, cfg)
     g = _pencil_grey(image, seed, cfg)
     h, w = image.shape[:2]
     # Colour simplification at low resolution: pencils lay flat colour, not photo detail.
@@ -259,6 +265,9 @@ def color_pencil(
              for c in range(3)]
     out = cv2.merge(chans)
     np.clip(out, 0.0, 1.0, out=out)
+    _people.refine_small_faces(out, photo, found, lambda c: color_pencil(
+        c, seed=seed, saturation=saturation, faces=(), config=cfg))
+    _people.imprint(out, photo, found, small=cfg.face_tones, large=0.3)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 

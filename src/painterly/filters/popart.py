@@ -15,6 +15,7 @@ clustered-dot screen of offset printing, Ulichney 1987, "Digital Halftoning"):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,6 +52,8 @@ class PopArtConfig:
     line_epsilon: float = 0.012
     line_min_area: float = 4e-4  # drop outline pieces smaller than this fraction of the image
     skin_cover: tuple[float, float] = (0.18, 0.6)  # red-dot coverage of the palest, darkest skin
+    face_tones: float = 1.0  # photo's facial light and shade pressed into small faces
+    face_dots: float = 14.0  # dots across a face at least (small faces get a finer screen)
     face_line_width: float = 0.045  # black feature lines, in eye distances
 
 
@@ -120,6 +123,30 @@ def _dot_screen(cover: np.ndarray, period: float) -> np.ndarray:
     return np.clip(radius, 0.0, 1.0, out=radius)
 
 
+def _finer_dots(mask: np.ndarray, cover: np.ndarray, face, period: float, dots: float) -> None:
+    """Within ``face``'s box, redraw the dot screen so the face spans at least ``dots`` dots
+    across (in place); faces already that large keep the page's screen."""
+    x0, y0, x1, y1 = face.box
+    fw = max(1.0, x1 - x0)
+    fine = max(2.0, fw / dots)
+    if fine >= period * 0.9:
+        return
+    h, w = mask.shape
+    pad = 0.3 * fw
+    cx0, cy0 = max(0, int(x0 - pad)), max(0, int(y0 - 2 * pad))
+    cx1, cy1 = min(w, int(x1 + pad) + 1), min(h, int(y1 + pad) + 1)
+    if cx1 - cx0 < 4 or cy1 - cy0 < 4:
+        return
+    sub = np.ascontiguousarray(cover[cy0:cy1, cx0:cx1])
+    fine_mask = _dot_screen(sub, fine)
+    m = np.zeros(sub.shape, _F32)
+    cv2.ellipse(m, (round((x0 + x1) / 2 - cx0), round((y0 + y1) / 2 - 0.1 * (y1 - y0) - cy0)),
+                (round(0.65 * fw), round(0.85 * (y1 - y0))), 0, 0, 360, 1.0, -1)
+    m = cv2.GaussianBlur(m, (0, 0), max(0.5, 0.1 * fw))
+    region = mask[cy0:cy1, cx0:cx1]
+    region += m * (fine_mask - region)
+
+
 def _face_plan(bg: np.ndarray, fg: np.ndarray, cover: np.ndarray, lab: np.ndarray,
                parts: _people.FaceParts, cfg: PopArtConfig) -> None:
     """Print plan of the faces, in place: skin as red dots on paper, lips solid red.
@@ -182,7 +209,9 @@ def popart(
 
     # 2. Inks and coverage per region, upsampled; the dot screen is drawn at full size.
     bg, fg, cover = _ink_plan(flat, cfg)
-    parts = _people.face_parts(_people.find(image, faces), scale, (size[1], size[0]))
+    found = _people.find(image, faces)
+    # Faces big enough to draw (eyes 12 px apart at the working size) print as Lichtenstein's.
+    parts = _people.face_parts(found, scale, (size[1], size[0]), min_iod=12.0)
     if parts is not None:
         _face_plan(bg, fg, cover, lab, parts, cfg)
     # Bilinear upsampling is linear, so upsampling fg - bg equals the difference of the
@@ -191,6 +220,8 @@ def popart(
     bg, cover = _util.resize_to(bg, (w, h)), _util.resize_to(cover, (w, h))
     period = max(3.0, max(h, w) / cfg.dots_per_side * dot_size)
     mask = _dot_screen(cover, period)
+    for f in found:  # a small face gets a finer screen: a few coarse dots cannot draw a face
+        _finer_dots(mask, cover, f, period, cfg.face_dots)
     # Convex blends of colours in [0, 1] stay in [0, 1]: no clip needed below.
     diff *= mask[..., None]
     diff += bg
@@ -225,6 +256,14 @@ def popart(
         # Solid black cores, soft edges; multiplied in as a single "paper left" factor.
         left = 1.0 - ink
         out *= _util.resize_to(left, (w, h))[..., None]
+    # Halftone dots hide a small face's features: painted again larger, with the photo's tones.
+    def repaint(crop: np.ndarray) -> np.ndarray:  # the screen stays at cfg.face_dots per face
+        per_side = max(crop.shape[:2]) * cfg.face_dots / 128.0
+        return popart(crop, seed=seed, outline=outline, faces=(),
+                      config=dataclasses.replace(cfg, dots_per_side=per_side))
+
+    _people.refine_small_faces(out, image, found, repaint, target=128.0)
+    _people.imprint(out, image, found, small=cfg.face_tones, large=0.2)
     return out
 
 

@@ -88,6 +88,7 @@ class UkiyoeConfig:
     woodgrain: float = 0.03  # woodgrain contrast in inked areas
     contour_delta_e: float = 22.0  # CIELAB distance between two inks whose border is carved
     contour_min_area: float = 2e-4  # contour pieces under this fraction of the image dropped
+    face_tones: float = 0.7  # photo's facial light and shade pressed into small faces
     face_line_width: float = 0.025  # keyblock lines of a face, in eye distances (fine carving)
 
 
@@ -269,7 +270,8 @@ def ukiyoe(
     ink_lab = _util.rgb_to_lab(inks[None])[0]
     ink_idx = _snap_to_inks(means, ink_lab[:_SNAP_INKS], cfg.ink_chroma_gain)[region]
     ink_idx = _util.majority_filter(ink_idx, _SNAP_INKS, ksize=cfg.ink_mode_ksize)
-    parts = _people.face_parts(_people.find(image, faces), scale, (size[1], size[0]))
+    found = _people.find(image, faces)
+    parts = _people.face_parts(found, scale, (size[1], size[0]))
     if parts is not None:
         ink_idx = _face_blocks(ink_idx, lab, parts, ink_lab)
 
@@ -371,6 +373,11 @@ def ukiyoe(
     if k is not None:
         out += k[..., None] * _KEY
     np.clip(out, 0.0, 1.0, out=out)
+    # Small faces have no room for carved features: the photo's facial tones carry them.
+    _people.refine_small_faces(out, image, found, lambda c: ukiyoe(
+        c, seed=seed, colors=colors, line_width=line_width, bokashi=False, texture=texture,
+        registration=registration, faces=(), config=cfg))
+    _people.imprint(out, image, found, small=cfg.face_tones, large=0.0)
     return np.ascontiguousarray(out, dtype=_F32)
 
 

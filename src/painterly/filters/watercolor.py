@@ -33,6 +33,7 @@ from painterly.styles import as_filter
 class WatercolorConfig:
     work_size: int = 800  # long side of the abstraction pass; washes need no more detail
     face_lines: float = 0.5  # darkness of the features drawn into faces before painting
+    face_tones: float = 0.8  # photo's facial light and shade pressed into small faces
     max_scale: float = 0.8  # small photos are still reduced: washes never carry full detail
     smoothing: int = 3  # bilateral passes: more passes, flatter washes (Bousseau's abstraction)
     levels: int = 12  # colour levels per channel after smoothing: flat washes, not gradients
@@ -104,7 +105,8 @@ def watercolor(
     gran = cfg.granulation if granulation is None else float(granulation)
     h, w = image.shape[:2]
     # Faces: features drawn in first, so the washes keep the eyes, brows and mouth.
-    image = _people.emphasise(image, _people.find(image, faces), strength=cfg.face_lines,
+    photo, found = image, _people.find(image, faces)
+    image = _people.emphasise(image, found, strength=cfg.face_lines,
                               min_width=1.5 * max(1.0, max(h, w) / cfg.work_size))
     rng = np.random.default_rng(seed)
     seeds = rng.integers(0, 2**31, size=3)
@@ -152,6 +154,10 @@ def watercolor(
     out = cv2.subtract(out, cv2.multiply(cv2.multiply(out, 1.0 - out), grain3))
     out = cv2.multiply(out, shade3)
     np.clip(out, 0.0, 1.0, out=out)
+    # Washes blur a small face away: the photo's facial tones carry it.
+    _people.refine_small_faces(out, photo, found, lambda c: watercolor(
+        c, seed=seed, edge_darkening=edge_darkening, granulation=granulation, faces=(), config=cfg))
+    _people.imprint(out, photo, found, small=cfg.face_tones, large=0.2)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
