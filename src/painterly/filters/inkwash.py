@@ -169,7 +169,9 @@ def _lines(lum: np.ndarray, weight: np.ndarray, tangent: tuple[np.ndarray, np.nd
     # Dry brush: noise smeared along the stroke direction, thresholded into streaks.
     rng = np.random.default_rng(seeds[1])
     streak = _util.line_integral_convolution(rng.random((h, w), dtype=_F32), *tangent, length=5)
-    streak = (streak - streak.mean()) / (float(streak.std()) + 1e-6)
+    # float64 statistics: a float32 sum depends on the buffer's alignment (SIMD), so a float32
+    # mean could differ in its last bit between two runs, and the result would not be pure.
+    streak = (streak - _F32(streak.mean(dtype=np.float64))) / _F32(streak.std(dtype=np.float64) + 1e-6)
     dry = np.clip((streak + _F32(2.5 * (0.5 - cfg.dry_brush))) * _F32(1.5), 0.0, 1.0)
     return np.clip(line * press * (_F32(0.35) + _F32(0.65) * dry), 0.0, 1.0) * _F32(cfg.line_strength), streak
 
