@@ -178,7 +178,15 @@ def _face_blocks(ink_idx: np.ndarray, lab: np.ndarray, parts: _people.FaceParts,
         ink = _INK_INDEX[_SKIN_INKS[3 - k]]
         face_px = parts.face > 0.5
         # The whole face inside the outline, eyes and brows included: the keyblock draws them.
-        out[face_px] = ink
+        # Skin just outside the mesh's outline (the forehead above it, the ears, the neck)
+        # prints in the same block where its colour is close to the face's.
+        iod = float(np.median([g.iod for g in parts.faces]))
+        r = max(1, round(0.6 * iod))
+        near = cv2.dilate(face_px.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
+        ref = np.median(lab_skin, axis=0)
+        # Hue close to the face's; lightness may differ more (a lit forehead, a shaded neck).
+        close = (np.linalg.norm(lab[..., 1:] - ref[1:], axis=2) < 14.0) & (np.abs(lab[..., 0] - ref[0]) < 35.0)
+        out[face_px | (near & close)] = ink
     lips = (parts.lips > 0.5) & (parts.mouth < 0.5)
     out[lips] = _INK_INDEX["pink"] if lab_skin.size and float(np.median(lab_skin[:, 0])) > 55 else _INK_INDEX["vermilion"]
     out[parts.mouth > 0.5] = _INK_INDEX["cream"]
