@@ -381,6 +381,18 @@ def imprint(out: np.ndarray, photo: np.ndarray, faces: Sequence, *, small: float
     return out
 
 
+def _moved(face, origin: tuple[float, float], k: float):
+    """``face`` in the coordinates of a crop at ``origin`` enlarged ``k`` times."""
+    import dataclasses
+
+    o = np.asarray(origin, np.float32)
+    x0, y0, x1, y1 = face.box
+    lm = None if face.landmarks is None else (face.landmarks - o) * np.float32(k)
+    return dataclasses.replace(
+        face, box=((x0 - o[0]) * k, (y0 - o[1]) * k, (x1 - o[0]) * k, (y1 - o[1]) * k),
+        keypoints=(np.asarray(face.keypoints, np.float32) - o) * np.float32(k), landmarks=lm)
+
+
 def refine_small_faces(out: np.ndarray, image: np.ndarray, faces: Sequence, render, *,
                        below: float = 64.0, target: float = 128.0, max_faces: int = 24) -> np.ndarray:
     """Paint each face narrower than ``below`` px again at a larger scale; returns ``out``.
@@ -388,8 +400,9 @@ def refine_small_faces(out: np.ndarray, image: np.ndarray, faces: Sequence, rend
     A filter's marks have a fixed size (a dot screen, a pencil stroke, a brush's bleed, the
     smoothing of a working size), so on a face 30 px wide they are as large as an eye and the
     face is gone. An artist takes a finer brush for a small face; here the face's surroundings
-    are cut out, enlarged so the face is ``target`` px wide, painted by ``render`` (the same
-    filter, called with ``faces=()`` so it does not recurse), shrunk back and blended into
+    are cut out, enlarged so the face is ``target`` px wide, painted by ``render(crop, faces)``
+    (the same filter, given the face moved into the crop, where it is no longer small, so it
+    gets the filter's full face treatment and no further repaint), shrunk back and blended into
     ``out`` in a feathered ellipse. ``out`` is modified in place. At most ``max_faces`` (the
     largest of the small ones) are repainted, which bounds the cost on crowd photos.
     """
@@ -408,7 +421,7 @@ def refine_small_faces(out: np.ndarray, image: np.ndarray, faces: Sequence, rend
         k = target / fw
         crop = cv2.resize(np.ascontiguousarray(image[cy0:cy1, cx0:cx1]),
                           (max(8, round(cw * k)), max(8, round(ch * k))), interpolation=cv2.INTER_CUBIC)
-        painted = render(np.clip(crop, 0.0, 1.0))
+        painted = render(np.clip(crop, 0.0, 1.0), [_moved(f, (cx0, cy0), k)])
         back = cv2.resize(painted, (cw, ch), interpolation=cv2.INTER_AREA)
         m = np.zeros((ch, cw), _F32)
         cv2.ellipse(m, (round((x0 + x1) / 2 - cx0), round((y0 + y1) / 2 - 0.15 * fh - cy0)),

@@ -50,10 +50,10 @@ class CartoonConfig:
     region_softness: float = 0.7  # Gaussian sigma (px) antialiasing region borders
     saturation: float = 1.25  # chroma gain: cartoons are more vivid than photos
     skin_saturation: float = 1.05  # on faces: more turns skin orange
-    line_sigma: float = 1.0  # XDoG inner Gaussian at the working size (line width)
-    line_epsilon: float = 0.006  # contrast an edge needs to be inked (0..1 luminance)
+    line_sigma: float = 0.8  # XDoG inner Gaussian at the working size (line width)
+    line_epsilon: float = 0.008  # contrast an edge needs to be inked (0..1 luminance)
     line_phi: float = 80.0  # softness of the ink threshold
-    line_min_area: float = 1.2e-4  # line pieces under this fraction of the image are dropped
+    line_min_area: float = 2.5e-4  # line pieces under this fraction of the image are dropped
     line_darkness: float = 0.88  # 1 = pure black outlines
     skin_sigma_space: float = 0.12  # skin smoothing radius, in eye distances
     skin_sigma_color: float = 8.0  # CIELAB units: shading survives, pores and blemishes go
@@ -172,6 +172,9 @@ def cartoon(
             grow = max(1, round(0.12 * float(np.median([g.iod for g in parts.faces]))))
             inner = cv2.erode(parts.skin, np.ones((3, 3), np.uint8), iterations=grow)
             ink *= 1.0 - inner
+            # In the eyes and mouth the photo's lines are halved: the drawn lids and mouth line
+            # lead, so a squint or a smile does not turn into a black slab.
+            ink *= 1.0 - _F32(0.5) * parts.features
             np.maximum(ink, _feature_strokes(parts, ink.shape, cfg), out=ink)
 
     # 5. Back to full size and ink the lines in.
@@ -182,8 +185,8 @@ def cartoon(
         paper = 1.0 - np.float32(line_darkness) * ink
         out *= _util.resize_to(paper, (w, h))[..., None]
     # Small faces have no room for drawn features: the photo's facial tones carry them.
-    _people.refine_small_faces(out, image, found, lambda c: cartoon(
-        c, seed=seed, colors=colors, line_width=line_width, line_darkness=line_darkness, faces=(), config=cfg))
+    _people.refine_small_faces(out, image, found, lambda c, fs: cartoon(
+        c, seed=seed, colors=colors, line_width=line_width, line_darkness=line_darkness, faces=fs, config=cfg))
     _people.imprint(out, image, found, small=cfg.face_tones, large=0.0)
     return np.ascontiguousarray(out, dtype=np.float32)
 

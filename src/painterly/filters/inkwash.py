@@ -298,8 +298,8 @@ def ink_wash(
         _seal(out, np.random.default_rng(seeds[5]))
     np.clip(out, 0.0, 1.0, out=out)
     # A face in ink keeps its light and shade as a light wash (strongest on small faces).
-    _people.refine_small_faces(out, image, found, lambda c: ink_wash(
-        c, seed=seed, white_space=white_space, color=color, faces=(), config=cfg))
+    _people.refine_small_faces(out, image, found, lambda c, fs: ink_wash(
+        c, seed=seed, white_space=white_space, color=color, faces=fs, config=cfg))
     _people.imprint(out, image, found, small=cfg.face_tones, large=0.5)
     return np.ascontiguousarray(out, dtype=_F32)
 

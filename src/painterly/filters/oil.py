@@ -208,8 +208,8 @@ def oil(
         out = cv2.resize(paint, (w, h), interpolation=cv2.INTER_CUBIC)
         np.clip(out, 0.0, 1.0, out=out)
     # Small faces get no strokes of their own: the photo's facial tones carry them.
-    _people.refine_small_faces(out, photo, found, lambda c: oil(
-        c, seed=seed, brush_size=brush_size, relief=relief, faces=(), config=cfg))
+    _people.refine_small_faces(out, photo, found, lambda c, fs: oil(
+        c, seed=seed, brush_size=brush_size, relief=relief, faces=fs, config=cfg))
     return _people.imprint(out, photo, found, small=cfg.face_tones, large=0.0)
 
 

@@ -221,7 +221,7 @@ def pencil(
     lead = np.float32((0.16, 0.165, 0.18))
     out = cv2.merge([g * (p - q) + q for p, q in zip(paper, lead)])
     # Small faces are drawn again at a larger scale (a finer pencil), then shaded as the photo.
-    _people.refine_small_faces(out, image, found, lambda c: pencil(c, seed=seed, faces=(), config=config))
+    _people.refine_small_faces(out, image, found, lambda c, fs: pencil(c, seed=seed, faces=fs, config=config))
     _people.imprint(out, image, found, small=config.face_tones, large=0.3)
     return np.ascontiguousarray(out, dtype=np.float32)
 
@@ -265,8 +265,8 @@ def color_pencil(
              for c in range(3)]
     out = cv2.merge(chans)
     np.clip(out, 0.0, 1.0, out=out)
-    _people.refine_small_faces(out, photo, found, lambda c: color_pencil(
-        c, seed=seed, saturation=saturation, faces=(), config=cfg))
+    _people.refine_small_faces(out, photo, found, lambda c, fs: color_pencil(
+        c, seed=seed, saturation=saturation, faces=fs, config=cfg))
     _people.imprint(out, photo, found, small=cfg.face_tones, large=0.3)
     return np.ascontiguousarray(out, dtype=np.float32)
 

@@ -257,9 +257,9 @@ def popart(
         left = 1.0 - ink
         out *= _util.resize_to(left, (w, h))[..., None]
     # Halftone dots hide a small face's features: painted again larger, with the photo's tones.
-    def repaint(crop: np.ndarray) -> np.ndarray:  # the screen stays at cfg.face_dots per face
+    def repaint(crop: np.ndarray, fs: list) -> np.ndarray:  # cfg.face_dots across the face
         per_side = max(crop.shape[:2]) * cfg.face_dots / 128.0
-        return popart(crop, seed=seed, outline=outline, faces=(),
+        return popart(crop, seed=seed, outline=outline, faces=fs,
                       config=dataclasses.replace(cfg, dots_per_side=per_side))
 
     _people.refine_small_faces(out, image, found, repaint, target=128.0)

@@ -382,9 +382,9 @@ def ukiyoe(
         out += k[..., None] * _KEY
     np.clip(out, 0.0, 1.0, out=out)
     # Small faces have no room for carved features: the photo's facial tones carry them.
-    _people.refine_small_faces(out, image, found, lambda c: ukiyoe(
+    _people.refine_small_faces(out, image, found, lambda c, fs: ukiyoe(
         c, seed=seed, colors=colors, line_width=line_width, bokashi=False, texture=texture,
-        registration=registration, faces=(), config=cfg))
+        registration=registration, faces=fs, config=cfg))
     _people.imprint(out, image, found, small=cfg.face_tones, large=0.0)
     return np.ascontiguousarray(out, dtype=_F32)
 

@@ -155,8 +155,8 @@ def watercolor(
     out = cv2.multiply(out, shade3)
     np.clip(out, 0.0, 1.0, out=out)
     # Washes blur a small face away: the photo's facial tones carry it.
-    _people.refine_small_faces(out, photo, found, lambda c: watercolor(
-        c, seed=seed, edge_darkening=edge_darkening, granulation=granulation, faces=(), config=cfg))
+    _people.refine_small_faces(out, photo, found, lambda c, fs: watercolor(
+        c, seed=seed, edge_darkening=edge_darkening, granulation=granulation, faces=fs, config=cfg))
     _people.imprint(out, photo, found, small=cfg.face_tones, large=0.2)
     return np.ascontiguousarray(out, dtype=np.float32)
 
