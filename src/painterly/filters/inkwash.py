@@ -248,15 +248,19 @@ def ink_wash(
         # The people are the subject (person segmentation, on the working copy).
         from painterly.faces import person_mask
 
-        subject = np.asarray(person_mask(small), _F32)
+        # Rounded to 8 bits: the network's last bits may vary between runs (threads), and the
+        # painting must not (same seed, same picture).
+        subject = np.round(np.asarray(person_mask(small), _F32) * _F32(255.0)) * _F32(1.0 / 255.0)
 
     # 1. Composition (留白).
     weight = _importance(lum, dark, subject, cfg)
     fibres = flow_noise((sh, sw), seed=seeds[2], scale=4.0)
 
-    # 2. Washes. Skin is left nearly bare: a face in ink is its lines, not its shading.
+    # 2. Washes. Skin gets one even wash of its own tone (a dark face stays dark, a pale one
+    #    near bare): a face in ink is its lines and its tone, not its blotches of shading.
     if parts is not None:
-        dark = dark * (1.0 - _F32(0.8) * parts.skin)
+        even = cv2.GaussianBlur(dark, (0, 0), 0.25 * float(np.median([g.iod for g in parts.faces])))
+        dark = dark + parts.skin * (_F32(0.85) * even - dark)
     flow = flow_noise((sh, sw), seed=seeds[4], scale=max(sh, sw) / 8)
     dens = _washes(dark, weight, fibres, flow, cfg)
 
