@@ -135,13 +135,30 @@ def contact(names: list[str], filters: list[str], path: Path) -> None:
     save_image(sheet, path)
 
 
+def measure(ours: Path, base: Path, names: list[str], filters: list[str]) -> None:
+    m_ours = worker(ours, "measure", json.dumps(names), json.dumps(filters))
+    m_base = worker(base, "measure", json.dumps(names), json.dumps(filters))
+    print("\n| filter | faces found: now | base | features kept: now | base |")
+    print("|---|---|---|---|---|")
+    for f in filters:
+        a, b = summarise(m_ours[f]), summarise(m_base[f])
+        print(f"| {f} | {a['found']}/{a['faces']} ({100 * a['found'] / max(1, a['faces']):.0f} %) "
+              f"| {b['found']}/{b['faces']} | {a['kept']}/{a['judged']} "
+              f"({100 * a['kept'] / max(1, a['judged']):.0f} %) | {b['kept']}/{b['judged']} |")
+    lost = {f: sorted({r[0] for r in m_ours[f] if not r[1]}) for f in filters}
+    print("\nphotos with a face lost (now):", json.dumps({k: v for k, v in lost.items() if v}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default="all", choices=("tune", "judge", "all"))
     ap.add_argument("--filters", nargs="+", default=list(FILTERS))
     ap.add_argument("--base-ref", default="a1753cc")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--no-measure", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--speed-set", default="tune", choices=("tune", "judge", "all"),
+                    help="portraits timed (crowd photos repaint up to 24 small faces each)")
     ap.add_argument("--no-process", action="store_true")
     ap.add_argument("--sheet", type=Path)
     args = ap.parse_args()
@@ -156,26 +173,20 @@ def main() -> None:
         work = Path(tmp)
         base = base_tree(args.base_ref, work)
         ours = ROOT / "src"
-        m_ours = worker(ours, "measure", json.dumps(names), filters)
-        m_base = worker(base, "measure", json.dumps(names), filters)
-        print("\n| filter | faces found: now | base | features kept: now | base |")
-        print("|---|---|---|---|---|")
-        for f in args.filters:
-            a, b = summarise(m_ours[f]), summarise(m_base[f])
-            print(f"| {f} | {a['found']}/{a['faces']} ({100 * a['found'] / max(1, a['faces']):.0f} %) "
-                  f"| {b['found']}/{b['faces']} | {a['kept']}/{a['judged']} "
-                  f"({100 * a['kept'] / max(1, a['judged']):.0f} %) | {b['kept']}/{b['judged']} |")
-        lost = {f: sorted({r[0] for r in m_ours[f] if not r[1]}) for f in args.filters}
-        print("\nphotos with a face lost (now):", json.dumps({k: v for k, v in lost.items() if v}))
+        if not args.no_measure:
+            measure(ours, base, names, args.filters)
 
         if not args.no_speed:
-            print("\n| filter | 512 px now s | base s | ratio | 1024 px now s | base s | ratio |")
+            speed_names = P.portraits(args.speed_set)
+            print(f"\ncompute time per image, {len(speed_names)} photos ({args.speed_set}), "
+                  f"medians of {args.rounds}:")
+            print("| filter | 512 px now s | base s | ratio | 1024 px now s | base s | ratio |")
             print("|---|---|---|---|---|---|---|")
             times = {(s, k): {f: [] for f in args.filters} for s in (512, 1024) for k in ("now", "base")}
             for _ in range(args.rounds):
                 for side in (512, 1024):
                     for key, src in (("now", ours), ("base", base)):
-                        r = worker(src, "speed", json.dumps(names), filters, str(side), "1")
+                        r = worker(src, "speed", json.dumps(speed_names), filters, str(side), "1")
                         for f in args.filters:
                             times[(side, key)][f].append(r[f])
             for f in args.filters:
