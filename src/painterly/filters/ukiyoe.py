@@ -182,7 +182,7 @@ def _face_blocks(ink_idx: np.ndarray, lab: np.ndarray, parts: _people.FaceParts,
         # prints in the same block where its colour is close to the face's.
         iod = float(np.median([g.iod for g in parts.faces]))
         r = max(1, round(0.6 * iod))
-        near = cv2.dilate(face_px.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
+        near = cv2.dilate(face_px.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
         ref = np.median(lab_skin, axis=0)
         # Hue close to the face's; lightness may differ more (a lit forehead, a shaded neck).
         close = (np.linalg.norm(lab[..., 1:] - ref[1:], axis=2) < 14.0) & (np.abs(lab[..., 0] - ref[0]) < 35.0)
