@@ -165,16 +165,18 @@ def _face_blocks(ink_idx: np.ndarray, lab: np.ndarray, parts: _people.FaceParts,
                  ink_lab: np.ndarray) -> np.ndarray:
     """Ink labels with each face's skin as one flat block and its lips in beni red.
 
-    The skin ink is the one of ``_SKIN_INKS`` nearest in lightness to the face's median skin
-    (a pale face prints pale, a dark one in ochre or brown): flat, as a print has no shading
-    on a face, but not the photo's blotches of light and shade."""
+    The skin ink is one of ``_SKIN_INKS`` by the skin tone (a pale face prints pale, a dark one
+    in ochre or brown; one tone for all the faces of a photo): flat, as a print has no shading
+    on a face, and not the photo's blotches of light and shade."""
     out = ink_idx.copy()
     skin_px = parts.skin > 0.5
     lab_skin = lab[skin_px]
     if lab_skin.size:
-        # Prints draw faces paler than a photo shows them: thresholds in the photo's L.
-        L = float(np.median(lab_skin[:, 0]))
-        k = int(np.searchsorted([32.0, 45.0, 58.0], L))  # 0 darkest .. 3 palest
+        # Skin tone by its individual typology angle, ITA = atan((L - 50) / b) (Chardon et al.
+        # 1991), which depends less on the lighting than L alone: over 45 degrees prints pale.
+        L, b = (float(v) for v in np.median(lab_skin[:, [0, 2]], axis=0))
+        ita = float(np.degrees(np.arctan2(L - 50.0, max(b, 1.0))))
+        k = int(np.searchsorted([15.0, 30.0, 45.0], ita))  # 0 darkest .. 3 palest
         ink = _INK_INDEX[_SKIN_INKS[3 - k]]
         face_px = parts.face > 0.5
         # The whole face inside the outline, eyes and brows included: the keyblock draws them.
@@ -188,7 +190,8 @@ def _face_blocks(ink_idx: np.ndarray, lab: np.ndarray, parts: _people.FaceParts,
         close = (np.linalg.norm(lab[..., 1:] - ref[1:], axis=2) < 14.0) & (np.abs(lab[..., 0] - ref[0]) < 35.0)
         out[face_px | (near & close)] = ink
     lips = (parts.lips > 0.5) & (parts.mouth < 0.5)
-    out[lips] = _INK_INDEX["pink"] if lab_skin.size and float(np.median(lab_skin[:, 0])) > 55 else _INK_INDEX["vermilion"]
+    pale = lab_skin.size and out[skin_px].size and int(np.median(out[skin_px])) == _INK_INDEX["flesh"]
+    out[lips] = _INK_INDEX["pink"] if pale else _INK_INDEX["vermilion"]
     out[parts.mouth > 0.5] = _INK_INDEX["cream"]
     return out
 
