@@ -140,7 +140,9 @@ def test_faces_found_inside_or_passed_in_give_the_same_picture(portraits, fn):
     before = photo.copy()
     a = fn(photo, seed=3)
     b = fn(photo, seed=3, faces=faces)
-    np.testing.assert_array_equal(a, b)
+    # Equal to float precision: the first ink-wash call of a process can differ from later ones
+    # in the last bit of a few pixels (6e-8; seen inside OpenCV, not in our arithmetic).
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
     np.testing.assert_array_equal(photo, before)  # input untouched
     assert a.dtype == np.float32 and a.shape == photo.shape and 0.0 <= a.min() and a.max() <= 1.0
     assert np.abs(fn(photo, seed=3, faces=()) - a).mean() > 1e-3  # the people steps did something
@@ -151,7 +153,6 @@ def test_deterministic_under_a_seed_on_a_group(fn):
     photo = load("group_composite.jpg")
     faces = find_faces(photo)
     a = fn(photo, seed=1, faces=faces)
-    # Same picture to float precision: on a group, ink-wash differs from run to run in the last
-    # bit of a few pixels (1e-7; OpenCV's threaded filters on the repainted face crops).
+    # Same picture to float precision (see above: ink-wash's last-bit differences).
     np.testing.assert_allclose(a, fn(photo, seed=1, faces=faces), rtol=0, atol=1e-5)
     assert np.abs(fn(photo, seed=2, faces=faces) - a).max() > 0.05
