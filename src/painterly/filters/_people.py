@@ -28,16 +28,28 @@ EYES = ("left_eye", "right_eye")
 BROWS = ("left_brow", "right_brow")
 
 
-def find(image: np.ndarray, faces: Sequence | None) -> list:
+#: Long side at which the filters look for faces. The filters paint at 640-1024 px, where a
+#: face found only at full size would be a few pixels; detection time grows with the pixels
+#: (0.43 s at 1024 px vs 0.12 s at 512 px on the loaded 2-core dev machine).
+DETECT_SIDE = 768
+
+
+def find(image: np.ndarray, faces: Sequence | None, *, max_side: int = DETECT_SIDE) -> list:
     """The faces of ``image``: ``faces`` when the caller passes them, else found here.
 
     ``image`` is float32 HxWx3 in [0, 1]. Passing ``faces=()`` skips the search (a caller that
-    already knows there are none, or wants the plain filter)."""
+    already knows there are none, or wants the plain filter). A bigger image is searched at
+    ``max_side`` px on its long side; the faces come back in ``image``'s pixels."""
     if faces is not None:
         return list(faces)
     from painterly.faces import find_faces  # the capability loads its models on first use
 
-    return list(find_faces(image))
+    h, w = image.shape[:2]
+    s = max_side / max(h, w)
+    if s >= 1.0:
+        return list(find_faces(image))
+    small = cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    return [_moved(f, (0.0, 0.0), 1.0 / s) for f in find_faces(small)]
 
 
 @dataclass
