@@ -89,6 +89,7 @@ def info_command(name: str = typer.Argument(..., help="Model name.")) -> int:
         ("uses", ", ".join(x for x in (s.base and f"base {s.base}", s.lora and f"LoRA {s.lora}") if x) or "-"),
         ("sha256 pinned", ", ".join(s.sha256) or "none (checked against the Hub's published digests on pull)"),
         ("revision", s.revision if s.repo_id else "-"),
+        *([("converted from", s.converted_from)] if s.converted_from else []),
         ("on this machine", where or f"no: {get}"),
     ]
     for k, v in rows:

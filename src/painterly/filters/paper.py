@@ -51,8 +51,10 @@ def fractal_noise(
         cell = max(1.0, cell / 2)
     if (lh, lw) != (h, w):
         out = cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
-    out -= out.mean()
-    std = float(out.std())
+    # float64 statistics: numpy's float32 sums vary in the last bit with the buffer's
+    # alignment (SIMD), which would make a seeded texture differ between two calls.
+    out -= np.float32(out.mean(dtype=np.float64))
+    std = float(out.std(dtype=np.float64))
     if std > 0:
         out /= std
     return out
@@ -65,8 +67,8 @@ def _grain(shape: tuple[int, int], rng: np.random.Generator, blur: float) -> np.
     g = rng.standard_normal((hs, ws), dtype=np.float32)
     g = cv2.GaussianBlur(g, (0, 0), blur)
     g = _resize(g, h, w)
-    g -= g.mean()
-    std = float(g.std())
+    g -= np.float32(g.mean(dtype=np.float64))
+    std = float(g.std(dtype=np.float64))
     return g / std if std > 0 else g
 
 
@@ -77,7 +79,7 @@ def _watercolor_paper(h: int, w: int, seed: int) -> np.ndarray:
     tooth = _grain((h, w), rng, 1.1)
     cloud = fractal_noise((h, w), rng, scale=max(h, w) / 6, octaves=3)
     paper = 0.8 * tooth + 0.35 * cloud
-    paper /= float(paper.std()) or 1.0
+    paper /= float(paper.std(dtype=np.float64)) or 1.0
     paper.setflags(write=False)
     return paper
 
@@ -96,8 +98,8 @@ def _drawing_paper(h: int, w: int, seed: int) -> np.ndarray:
     g = rng.standard_normal((hs, ws), dtype=np.float32)
     g = cv2.GaussianBlur(g, (0, 0), sigmaX=1.2, sigmaY=0.6)
     g = _resize(g, h, w)
-    g -= g.mean()
-    g /= float(g.std()) or 1.0
+    g -= np.float32(g.mean(dtype=np.float64))
+    g /= float(g.std(dtype=np.float64)) or 1.0
     g.setflags(write=False)
     return g
 
@@ -133,8 +135,8 @@ def _rice_paper(h: int, w: int, seed: int) -> np.ndarray:
     # Fibres are sparse: scale by their peak, not their std, so a thread stays a faint thread.
     fib *= 2.0 / (float(fib.max()) or 1.0)
     paper = fib + 0.3 * mottle + 0.12 * grain
-    paper -= paper.mean()
-    paper /= float(paper.std()) or 1.0
+    paper -= np.float32(paper.mean(dtype=np.float64))
+    paper /= float(paper.std(dtype=np.float64)) or 1.0
     paper.setflags(write=False)
     return paper
 

@@ -20,12 +20,14 @@ Colour pencil follows the paper's colour extension: the pencil result replaces t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
 import numpy as np
 
+from painterly.filters import _people
 from painterly.filters.paper import drawing_paper
 from painterly.styles import as_filter
 
@@ -45,6 +47,8 @@ class PencilConfig:
     grain: float = 0.06  # paper tooth: graphite skips the valleys
     white_point: float = 0.9  # tones above this are left as bare paper
     tone_blend: float = 0.85  # mix of the matched tone with a blurred tone (simplify detail)
+    face_lines: float = 0.45  # darkness of the features drawn into faces before drawing
+    face_tones: float = 1.0  # photo's facial light and shade pressed into small faces
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
@@ -188,7 +192,20 @@ def _pencil_grey(image: np.ndarray, seed: int, cfg: PencilConfig) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def pencil(image: np.ndarray, *, seed: int = 0, config: PencilConfig = PencilConfig()) -> np.ndarray:
+def _with_faces(image: np.ndarray, faces: Sequence, cfg: PencilConfig) -> np.ndarray:
+    """The photo with its faces' features drawn in (so the stroke map keeps them)."""
+    h, w = image.shape[:2]
+    return _people.emphasise(image, faces, strength=cfg.face_lines,
+                             min_width=1.5 * max(1.0, max(h, w) / cfg.work_size))
+
+
+def pencil(
+    image: np.ndarray,
+    *,
+    seed: int = 0,
+    faces: Sequence | None = None,
+    config: PencilConfig = PencilConfig(),
+) -> np.ndarray:
     """Graphite pencil sketch (Lu, Xu, Jia 2012: line-convolved stroke map x hatched tone map).
 
     ``image``: float32 HxWx3 in [0, 1]; ``seed`` picks the hatching and paper grain.
@@ -197,16 +214,25 @@ def pencil(image: np.ndarray, *, seed: int = 0, config: PencilConfig = PencilCon
     Precision: the tone map is a histogram match on 256 bins, so the grey tones are quantised to
     8 bits inside (the strokes and the hatching are float32).
     """
-    g = _pencil_grey(image, seed, config)
+    found = _people.find(image, faces)
+    g = _pencil_grey(_with_faces(image, found, config), seed, config)
     # Graphite is a cool grey on a slightly warm paper.
     paper = np.float32((0.985, 0.98, 0.965))
     lead = np.float32((0.16, 0.165, 0.18))
     out = cv2.merge([g * (p - q) + q for p, q in zip(paper, lead)])
+    # Small faces are drawn again at a larger scale (a finer pencil), then shaded as the photo.
+    _people.refine_small_faces(out, image, found, lambda c, fs: pencil(c, seed=seed, faces=fs, config=config))
+    _people.imprint(out, image, found, small=config.face_tones, large=0.3)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
 def color_pencil(
-    image: np.ndarray, *, seed: int = 0, saturation: float = 1.3, config: PencilConfig = PencilConfig()
+    image: np.ndarray,
+    *,
+    seed: int = 0,
+    saturation: float = 1.3,
+    faces: Sequence | None = None,
+    config: PencilConfig = PencilConfig(),
 ) -> np.ndarray:
     """Colour-pencil drawing: coloured hatching under the pencil sketch.
 
@@ -218,6 +244,8 @@ def color_pencil(
     Like :func:`pencil`, its tone map quantises the grey tones to 8 bits inside.
     """
     cfg = config
+    photo, found = image, _people.find(image, faces)
+    image = _with_faces(image, found, cfg)
     g = _pencil_grey(image, seed, cfg)
     h, w = image.shape[:2]
     # Colour simplification at low resolution: pencils lay flat colour, not photo detail.
@@ -237,6 +265,9 @@ def color_pencil(
              for c in range(3)]
     out = cv2.merge(chans)
     np.clip(out, 0.0, 1.0, out=out)
+    _people.refine_small_faces(out, photo, found, lambda c, fs: color_pencil(
+        c, seed=seed, saturation=saturation, faces=fs, config=cfg))
+    _people.imprint(out, photo, found, small=cfg.face_tones, large=0.3)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 

@@ -15,6 +15,8 @@ clustered-dot screen of offset printing, Ulichney 1987, "Digital Halftoning"):
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,7 +24,7 @@ import cv2
 import numpy as np
 
 from painterly.errors import InputError
-from painterly.filters import _util
+from painterly.filters import _people, _util
 from painterly.styles import as_filter
 
 _F32 = np.float32
@@ -49,6 +51,10 @@ class PopArtConfig:
     line_sigma: float = 1.3  # XDoG outline width at the working size
     line_epsilon: float = 0.012
     line_min_area: float = 4e-4  # drop outline pieces smaller than this fraction of the image
+    skin_cover: tuple[float, float] = (0.18, 0.6)  # red-dot coverage of the palest, darkest skin
+    face_tones: float = 1.0  # photo's facial light and shade pressed into small faces
+    face_dots: float = 14.0  # dots across a face at least (small faces get a finer screen)
+    face_line_width: float = 0.045  # black feature lines, in eye distances
 
 
 def _ink_plan(lab: np.ndarray, cfg: PopArtConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -117,12 +123,60 @@ def _dot_screen(cover: np.ndarray, period: float) -> np.ndarray:
     return np.clip(radius, 0.0, 1.0, out=radius)
 
 
+def _finer_dots(mask: np.ndarray, cover: np.ndarray, face, period: float, dots: float) -> None:
+    """Within ``face``'s box, redraw the dot screen so the face spans at least ``dots`` dots
+    across (in place); faces already that large keep the page's screen."""
+    x0, y0, x1, y1 = face.box
+    fw = max(1.0, x1 - x0)
+    fine = max(2.0, fw / dots)
+    if fine >= period * 0.9:
+        return
+    h, w = mask.shape
+    pad = 0.3 * fw
+    cx0, cy0 = max(0, int(x0 - pad)), max(0, int(y0 - 2 * pad))
+    cx1, cy1 = min(w, int(x1 + pad) + 1), min(h, int(y1 + pad) + 1)
+    if cx1 - cx0 < 4 or cy1 - cy0 < 4:
+        return
+    sub = np.ascontiguousarray(cover[cy0:cy1, cx0:cx1])
+    fine_mask = _dot_screen(sub, fine)
+    m = np.zeros(sub.shape, _F32)
+    cv2.ellipse(m, (round((x0 + x1) / 2 - cx0), round((y0 + y1) / 2 - 0.1 * (y1 - y0) - cy0)),
+                (round(0.65 * fw), round(0.85 * (y1 - y0))), 0, 0, 360, 1.0, -1)
+    m = cv2.GaussianBlur(m, (0, 0), max(0.5, 0.1 * fw))
+    region = mask[cy0:cy1, cx0:cx1]
+    region += m * (fine_mask - region)
+
+
+def _face_plan(bg: np.ndarray, fg: np.ndarray, cover: np.ndarray, lab: np.ndarray,
+               parts: _people.FaceParts, cfg: PopArtConfig) -> None:
+    """Print plan of the faces, in place: skin as red dots on paper, lips solid red.
+
+    Dot coverage follows the skin's smoothed lightness (shading survives as denser dots)
+    between ``cfg.skin_cover`` for the palest and the darkest skin."""
+    red = np.array(INKS["red"], _F32)
+    paper = np.array(_PAPER, _F32)
+    skin = parts.skin[..., None]
+    lo, hi = cfg.skin_cover
+    L = cv2.GaussianBlur(lab[..., 0], (0, 0), 2.0)
+    c = lo + (hi - lo) * np.clip((85.0 - L) / 60.0, 0.0, 1.0)
+    bg += skin * (paper - bg)
+    fg += skin * (red - fg)
+    cover += parts.skin * (c - cover)
+    lips = np.clip(parts.lips - parts.mouth, 0.0, 1.0)
+    fg += lips[..., None] * (red - fg)
+    cover += lips * (1.0 - cover)
+    eyes = parts.eyes[..., None]  # white eyes; the lids and pupils are drawn in black
+    bg += eyes * (paper - bg)
+    cover -= parts.eyes * cover
+
+
 def popart(
     image: np.ndarray,
     *,
     seed: int = 0,
     dot_size: float = 1.0,
     outline: bool = True,
+    faces: Sequence | None = None,
     config: PopArtConfig | None = None,
 ) -> np.ndarray:
     """Lichtenstein-style pop art: ink palette, Ben-Day halftone dots and black outlines.
@@ -133,6 +187,9 @@ def popart(
     seed : seeds the k-means region palette.
     dot_size : halftone dot spacing multiplier (0.5-4).
     outline : draw the black XDoG outlines.
+    faces : the photo's faces (``painterly.faces.find_faces``); None finds them, ``()`` skips.
+      Skin prints as Lichtenstein printed it, sparse red Ben-Day dots on white (never a solid
+      red plate), lips in solid red, and the eyes, brows, nose and mouth in black lines.
 
     Returns (H, W, 3) float32 in [0, 1].
     """
@@ -140,7 +197,7 @@ def popart(
     if not 0.5 <= dot_size <= 4.0:
         raise InputError(f"dot_size must be between 0.5 and 4, got {dot_size}")
     h, w = image.shape[:2]
-    size, _ = _util.work_size(image.shape, cfg.work_side)
+    size, scale = _util.work_size(image.shape, cfg.work_side)
 
     # 1. Flat regions (as in the cartoon filter).
     lab = _util.rgb_to_lab(_util.resize_to(image, size))
@@ -152,12 +209,19 @@ def popart(
 
     # 2. Inks and coverage per region, upsampled; the dot screen is drawn at full size.
     bg, fg, cover = _ink_plan(flat, cfg)
+    found = _people.find(image, faces)
+    # Faces big enough to draw (eyes 12 px apart at the working size) print as Lichtenstein's.
+    parts = _people.face_parts(found, scale, (size[1], size[0]), min_iod=12.0)
+    if parts is not None:
+        _face_plan(bg, fg, cover, lab, parts, cfg)
     # Bilinear upsampling is linear, so upsampling fg - bg equals the difference of the
     # upsampled planes; it saves a full-size subtraction and its buffer.
     diff = _util.resize_to(fg - bg, (w, h))
     bg, cover = _util.resize_to(bg, (w, h)), _util.resize_to(cover, (w, h))
     period = max(3.0, max(h, w) / cfg.dots_per_side * dot_size)
     mask = _dot_screen(cover, period)
+    for f in found:  # a small face gets a finer screen: a few coarse dots cannot draw a face
+        _finer_dots(mask, cover, f, period, cfg.face_dots)
     # Convex blends of colours in [0, 1] stay in [0, 1]: no clip needed below.
     diff *= mask[..., None]
     diff += bg
@@ -171,9 +235,35 @@ def popart(
         keep = _util.remove_small_components(
             ink > 0.3, min_area=max(4, int(cfg.line_min_area * size[0] * size[1]))
         )
+        ink = np.clip(ink * keep * _F32(1.5), 0.0, 1.0)
+        if parts is not None:
+            # Shading lines inside the skin would cut the dotted face up: drawn lines instead.
+            inner = cv2.erode(parts.skin, np.ones((3, 3), np.uint8), iterations=2)
+            ink *= 1.0 - inner
+            lines = np.zeros_like(ink)
+            for g in parts.faces:
+                w_ = cfg.face_line_width
+                _people.feature_ink(g, lines, min_width=1.0, lids=w_, brows=1.5 * w_, mouth=w_,
+                                    lower_value=0.5, brow_value=1.0)
+                for name in _people.EYES:
+                    for p in g.lines.get(name, []):
+                        c = _people.darkest_point(lab[..., 0], p)
+                        if c is not None:
+                            r = round(max(0.8, 0.09 * g.iod) * 16)
+                            cv2.circle(lines, (round(c[0] * 16), round(c[1] * 16)), r, 1.0, -1,
+                                       cv2.LINE_AA, shift=4)
+            np.maximum(ink, lines, out=ink)
         # Solid black cores, soft edges; multiplied in as a single "paper left" factor.
-        left = 1.0 - np.clip(ink * keep * _F32(1.5), 0.0, 1.0)
+        left = 1.0 - ink
         out *= _util.resize_to(left, (w, h))[..., None]
+    # Halftone dots hide a small face's features: painted again larger, with the photo's tones.
+    def repaint(crop: np.ndarray, fs: list) -> np.ndarray:  # cfg.face_dots across the face
+        per_side = max(crop.shape[:2]) * cfg.face_dots / 128.0
+        return popart(crop, seed=seed, outline=outline, faces=fs,
+                      config=dataclasses.replace(cfg, dots_per_side=per_side))
+
+    _people.refine_small_faces(out, image, found, repaint, target=128.0)
+    _people.imprint(out, image, found, small=cfg.face_tones, large=0.2)
     return out
 
 

@@ -21,6 +21,7 @@ Winnemöller, Kyprianidis & Olsen 2012:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -28,7 +29,7 @@ import cv2
 import numpy as np
 
 from painterly.errors import InputError
-from painterly.filters import _util
+from painterly.filters import _people, _util
 from painterly.filters.paper import rice_paper
 from painterly.styles import as_filter
 
@@ -50,8 +51,15 @@ INKS: dict[str, tuple[float, float, float]] = {
     "grey": (0.55, 0.53, 0.48),  # diluted sumi
     "sumi": (0.12, 0.11, 0.11),
     "cream": (0.95, 0.91, 0.80),
+    # Faces: bijin-ga skin is one flat, pale block (gofun white with a touch of beni); darker
+    # skin prints in the palette's ochre or brown (see _skin_ink). Never a landscape's ink.
+    "flesh": (0.97, 0.87, 0.78),
 }
 _INK_INDEX = {name: i for i, name in enumerate(INKS)}
+#: Inks a photo's regions may snap to (the skin ink is printed only where a face is).
+_SNAP_INKS = len(INKS) - 1
+#: Inks a face's skin may print in, light to dark, and the lips' ink.
+_SKIN_INKS = ("flesh", "beige", "ochre", "brown")
 #: Inks a photo's sky snaps to: blues and clouds (greys and indigo are walls and shade too).
 _SKY_INKS = ("prussian-blue", "pale-blue", "cream")
 _PAPER = np.array((0.96, 0.93, 0.85), _F32)  # unprinted washi, warm off-white
@@ -80,6 +88,8 @@ class UkiyoeConfig:
     woodgrain: float = 0.03  # woodgrain contrast in inked areas
     contour_delta_e: float = 22.0  # CIELAB distance between two inks whose border is carved
     contour_min_area: float = 2e-4  # contour pieces under this fraction of the image dropped
+    face_tones: float = 0.7  # photo's facial light and shade pressed into small faces
+    face_line_width: float = 0.025  # keyblock lines of a face, in eye distances (fine carving)
 
 
 @lru_cache(maxsize=4)
@@ -151,6 +161,66 @@ def _bokashi(sky: np.ndarray, depth: float, strength: float) -> np.ndarray:
     return (g * soft).astype(_F32)
 
 
+def _face_blocks(ink_idx: np.ndarray, lab: np.ndarray, parts: _people.FaceParts,
+                 ink_lab: np.ndarray) -> np.ndarray:
+    """Ink labels with each face's skin as one flat block and its lips in beni red.
+
+    The skin ink is one of ``_SKIN_INKS`` by the skin tone (a pale face prints pale, a dark one
+    in ochre or brown; one tone for all the faces of a photo): flat, as a print has no shading
+    on a face, and not the photo's blotches of light and shade."""
+    out = ink_idx.copy()
+    skin_px = parts.skin > 0.5
+    lab_skin = lab[skin_px]
+    if lab_skin.size:
+        # Skin tone by its individual typology angle, ITA = atan((L - 50) / b) (Chardon et al.
+        # 1991), which depends less on the lighting than L alone: over 45 degrees prints pale.
+        L, b = (float(v) for v in np.median(lab_skin[:, [0, 2]], axis=0))
+        ita = float(np.degrees(np.arctan2(L - 50.0, max(b, 1.0))))
+        k = int(np.searchsorted([15.0, 30.0, 45.0], ita))  # 0 darkest .. 3 palest
+        ink = _INK_INDEX[_SKIN_INKS[3 - k]]
+        face_px = parts.face > 0.5
+        # The whole face inside the outline, eyes and brows included: the keyblock draws them.
+        # Skin just outside the mesh's outline (the forehead above it, the ears, the neck)
+        # prints in the same block where its colour is close to the face's.
+        iod = float(np.median([g.iod for g in parts.faces]))
+        r = max(1, round(0.6 * iod))
+        near = cv2.dilate(face_px.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
+        ref = np.median(lab_skin, axis=0)
+        # Hue close to the face's; lightness may differ more (a lit forehead, a shaded neck).
+        close = (np.linalg.norm(lab[..., 1:] - ref[1:], axis=2) < 14.0) & (np.abs(lab[..., 0] - ref[0]) < 35.0)
+        out[face_px | (near & close)] = ink
+    lips = (parts.lips > 0.5) & (parts.mouth < 0.5)
+    pale = lab_skin.size and out[skin_px].size and int(np.median(out[skin_px])) == _INK_INDEX["flesh"]
+    out[lips] = _INK_INDEX["pink"] if pale else _INK_INDEX["vermilion"]
+    out[parts.mouth > 0.5] = _INK_INDEX["cream"]
+    return out
+
+
+def _face_keyblock(ink: np.ndarray, parts: _people.FaceParts, width: float,
+                   lum: np.ndarray) -> np.ndarray:
+    """Keyblock with the photo's lines inside each face removed and the face carved instead:
+    fine lines for the outline, the eyes (a stronger upper lid), brows, nose and mouth."""
+    inner = cv2.erode(parts.face, np.ones((3, 3), np.uint8), iterations=2)
+    ink = ink * (1.0 - inner)
+    carve = np.zeros_like(ink)
+    for g in parts.faces:
+        _people.feature_ink(g, carve, min_width=1.0, lids=2.0 * width, brows=1.2 * width,
+                            mouth=width, lower_value=0.7, brow_value=0.9)
+        for name in _people.EYES:  # the pupil: a dot where the eye is darkest (its gaze)
+            for p in g.lines.get(name, []):
+                c = _people.darkest_point(lum, p)
+                if c is not None:
+                    r = max(0.8, 0.07 * g.iod)
+                    cv2.circle(carve, (round(c[0] * 16), round(c[1] * 16)), round(r * 16), 1.0, -1,
+                               cv2.LINE_AA, shift=4)
+        _people.stroke(carve, g.oval, max(1.0, width * g.iod), value=0.9)
+        bridge = g.lines.get("nose", [])
+        if bridge:
+            b = bridge[0][len(bridge[0]) // 2 :]  # the lower half of the bridge: the nose's line
+            _people.stroke(carve, b, max(1.0, 0.8 * width * g.iod), value=0.8)
+    return np.maximum(ink, carve)
+
+
 def ukiyoe(
     image: np.ndarray,
     *,
@@ -160,6 +230,7 @@ def ukiyoe(
     bokashi: bool = True,
     texture: float = 1.0,
     registration: float = 1.0,
+    faces: Sequence | None = None,
     config: UkiyoeConfig | None = None,
 ) -> np.ndarray:
     """Ukiyo-e woodblock print (浮世絵): traditional flat inks, sumi keyblock, bokashi, washi.
@@ -178,6 +249,9 @@ def ukiyoe(
     bokashi : print the graded blue at the top of sky-like areas.
     texture : washi and woodgrain strength multiplier (0 = flat inks, 0-3).
     registration : colour-block offset multiplier (0 = perfect registration, 0-4).
+    faces : the photo's faces (``painterly.faces.find_faces``); None finds them, ``()`` skips.
+      Faces print as woodblock prints draw them: one flat skin block, red lips, and fine
+      keyblock lines for the eyes, brows, nose, mouth and the face's outline.
 
     Returns (H, W, 3) float32 in [0, 1].
     """
@@ -188,7 +262,7 @@ def ukiyoe(
     if line_width < 0 or not 0.0 <= texture <= 3.0 or not 0.0 <= registration <= 4.0:
         raise InputError("line_width must be >= 0, texture in [0, 3] and registration in [0, 4]")
     h, w = image.shape[:2]
-    size, _ = _util.work_size(image.shape, cfg.work_side)
+    size, scale = _util.work_size(image.shape, cfg.work_side)
     rng = np.random.default_rng(seed)
 
     # 1. Smooth at the working size, in CIELAB.
@@ -205,8 +279,12 @@ def ukiyoe(
     region, means = _util.region_stats(lab, labels, len(centres))
     inks = np.array(list(INKS.values()), _F32)
     ink_lab = _util.rgb_to_lab(inks[None])[0]
-    ink_idx = _snap_to_inks(means, ink_lab, cfg.ink_chroma_gain)[region]
-    ink_idx = _util.majority_filter(ink_idx, len(inks), ksize=cfg.ink_mode_ksize)
+    ink_idx = _snap_to_inks(means, ink_lab[:_SNAP_INKS], cfg.ink_chroma_gain)[region]
+    ink_idx = _util.majority_filter(ink_idx, _SNAP_INKS, ksize=cfg.ink_mode_ksize)
+    found = _people.find(image, faces)
+    parts = _people.face_parts(found, scale, (size[1], size[0]))
+    if parts is not None:
+        ink_idx = _face_blocks(ink_idx, lab, parts, ink_lab)
 
     # 3. The sky (pale or blue blocks touching the top) is printed as one pale blue block
     # (clouds keep their pale ink) that gets the graded Prussian blue after printing.
@@ -276,6 +354,8 @@ def ukiyoe(
         edge = cv2.GaussianBlur(border.astype(_F32), (0, 0), 0.6 * max(line_width, 0.5))
         edge = np.clip(edge * _F32(2.2), 0.0, 1.0)
         np.maximum(ink, edge, out=ink)
+        if parts is not None:
+            ink = _face_keyblock(ink, parts, cfg.face_line_width * line_width, lab[..., 0])
 
     # 6. Full size: inks, keyblock, washi and woodgrain.
     out = _util.resize_to(acc, (w, h))
@@ -304,6 +384,11 @@ def ukiyoe(
     if k is not None:
         out += k[..., None] * _KEY
     np.clip(out, 0.0, 1.0, out=out)
+    # Small faces have no room for carved features: the photo's facial tones carry them.
+    _people.refine_small_faces(out, image, found, lambda c, fs: ukiyoe(
+        c, seed=seed, colors=colors, line_width=line_width, bokashi=False, texture=texture,
+        registration=registration, faces=fs, config=cfg))
+    _people.imprint(out, image, found, small=cfg.face_tones, large=0.0)
     return np.ascontiguousarray(out, dtype=_F32)
 
 

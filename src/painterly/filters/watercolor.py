@@ -17,12 +17,14 @@ Everything that depends on image geometry runs on a small working copy (long sid
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
 import numpy as np
 
+from painterly.filters import _people
 from painterly.filters.paper import flow_noise, watercolor_paper
 from painterly.styles import as_filter
 
@@ -30,6 +32,8 @@ from painterly.styles import as_filter
 @dataclass(frozen=True)
 class WatercolorConfig:
     work_size: int = 800  # long side of the abstraction pass; washes need no more detail
+    face_lines: float = 0.5  # darkness of the features drawn into faces before painting
+    face_tones: float = 0.8  # photo's facial light and shade pressed into small faces
     max_scale: float = 0.8  # small photos are still reduced: washes never carry full detail
     smoothing: int = 3  # bilateral passes: more passes, flatter washes (Bousseau's abstraction)
     levels: int = 12  # colour levels per channel after smoothing: flat washes, not gradients
@@ -83,6 +87,7 @@ def watercolor(
     seed: int = 0,
     edge_darkening: float | None = None,
     granulation: float | None = None,
+    faces: Sequence | None = None,
     config: WatercolorConfig = WatercolorConfig(),
 ) -> np.ndarray:
     """Watercolour painting (Bousseau et al. 2006 abstraction + pigment-density model).
@@ -99,6 +104,10 @@ def watercolor(
     edge_k = cfg.edge_darkening if edge_darkening is None else float(edge_darkening)
     gran = cfg.granulation if granulation is None else float(granulation)
     h, w = image.shape[:2]
+    # Faces: features drawn in first, so the washes keep the eyes, brows and mouth.
+    photo, found = image, _people.find(image, faces)
+    image = _people.emphasise(image, found, strength=cfg.face_lines,
+                              min_width=1.5 * max(1.0, max(h, w) / cfg.work_size))
     rng = np.random.default_rng(seed)
     seeds = rng.integers(0, 2**31, size=3)
 
@@ -145,6 +154,10 @@ def watercolor(
     out = cv2.subtract(out, cv2.multiply(cv2.multiply(out, 1.0 - out), grain3))
     out = cv2.multiply(out, shade3)
     np.clip(out, 0.0, 1.0, out=out)
+    # Washes blur a small face away: the photo's facial tones carry it.
+    _people.refine_small_faces(out, photo, found, lambda c, fs: watercolor(
+        c, seed=seed, edge_darkening=edge_darkening, granulation=granulation, faces=fs, config=cfg))
+    _people.imprint(out, photo, found, small=cfg.face_tones, large=0.2)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 

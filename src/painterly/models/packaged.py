@@ -21,7 +21,8 @@ verify = verify_file
 
 
 def _packaged(name: str, kind: str, pip_name: str, files: dict[str, tuple[int, str | None]],
-              licence: str, description: str, commercial_use: bool | None = True) -> ModelSpec:
+              licence: str, description: str, commercial_use: bool | None = True,
+              converted_from: str = "") -> ModelSpec:
     """Register a model whose ``files`` (path inside the package -> (bytes, sha256)) ship in
     the wheel ``pip_name`` ("dist==version"); the import name is the first path part."""
     package = next(iter(files)).split("/", 1)[0]
@@ -30,7 +31,8 @@ def _packaged(name: str, kind: str, pip_name: str, files: dict[str, tuple[int, s
         files=tuple(f.split("/", 1)[1] for f in files),
         sizes={f.split("/", 1)[1]: size for f, (size, _) in files.items()},
         sha256={f.split("/", 1)[1]: sha for f, (_, sha) in files.items() if sha},
-        licence=licence, commercial_use=commercial_use, description=description))
+        licence=licence, commercial_use=commercial_use, description=description,
+        converted_from=converted_from))
     _ENTRIES[name] = spec
     return spec
 
@@ -104,8 +106,45 @@ _packaged("pocketsphinx-en-us", "speech", "pocketsphinx==5.1.1", {
     "BSD-2-Clause (CMU Sphinx)",
     "CMU PocketSphinx US-English acoustic model, general trigram LM and CMUdict (speech -> text)")
 
+# Face and person finding (painterly.faces): mediapipe 0.10.21's TFLite models converted once to
+# ONNX by tools/convert_face_models.py and shipped inside painterly (5.4 MB), run by onnxruntime.
+_MP = ("mediapipe==0.10.21 (wheel mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl, "
+       "Apache-2.0) : {path}, sha256 {sha}; converted with tf2onnx 1.16.1 (opset 17) by "
+       "tools/convert_face_models.py, outputs checked against LiteRT (ai-edge-litert 2.3.0)")
+_MP_LICENCE = "Apache-2.0 (mediapipe; painterly/faces/models/LICENSE)"
+_packaged("face-detection-short", "vision", "painterly", {
+    "painterly/faces/models/face_detection_short_range.onnx":
+        (418634, "52e9e498ab5b66fcce93936d504180019a8a326512ecea5a0aae9641d11ebf68")},
+    _MP_LICENCE,
+    "BlazeFace short range (Bazarevsky et al. 2019): faces within ~2 m, 128x128 input, 6 keypoints; model card: 'MediaPipe BlazeFace Model Card (Short Range)'",
+    converted_from=_MP.format(path="mediapipe/modules/face_detection/face_detection_short_range.tflite",
+                              sha="bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"))
+_packaged("face-detection-full", "vision", "painterly", {
+    "painterly/faces/models/face_detection_full_range_sparse.onnx":
+        (2118094, "9ea7efebf28f46fada59d69ebcb31a4c0ab8b7db22c89d661717bd8835b84f5b")},
+    _MP_LICENCE,
+    "BlazeFace full range, sparse (mediapipe): small faces up to ~5 m, 192x192 input, 6 keypoints; model card: 'MediaPipe BlazeFace Model Card (Full Range)'",
+    converted_from=_MP.format(path="mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite",
+                              sha="2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1"))
+_packaged("face-landmark", "vision", "painterly", {
+    "painterly/faces/models/face_landmark.onnx":
+        (2429418, "2ac283ec949d3e69853a8a508ce5c2f1c08e71ec25de0f81cc77ccc63220b345")},
+    _MP_LICENCE,
+    "MediaPipe Face Mesh (Kartynnik et al. 2019): 468 3-D face landmarks from a 192x192 face crop; model card: 'MediaPipe Face Mesh Model Card'",
+    converted_from=_MP.format(path="mediapipe/modules/face_landmark/face_landmark.tflite",
+                              sha="1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814"))
+_packaged("selfie-segmentation", "vision", "painterly", {
+    "painterly/faces/models/selfie_segmentation.onnx":
+        (450670, "c161759a0ba3c9364eafd3f89e5c48abcf83aa11c61f449760c927038e70f008")},
+    _MP_LICENCE,
+    "MediaPipe Selfie Segmentation (general, 256x256): person vs background mask; model card: 'MediaPipe Selfie Segmentation Model Card'",
+    converted_from=_MP.format(path="mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite",
+                              sha="9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c"))
+
 PACKAGED: dict[str, ModelSpec] = dict(_ENTRIES)  # name -> entry, as registered above
-ONNX_MODELS = {k: v for k, v in PACKAGED.items() if v.files[0].endswith(".onnx")}
+# the style networks (painterly.neural); the face models are painterly.faces'
+ONNX_MODELS = {k: v for k, v in PACKAGED.items()
+               if v.files[0].endswith(".onnx") and v.kind == "style-net"}
 
 
 def package_root(spec: ModelSpec) -> Path | None:

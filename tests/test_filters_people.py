@@ -1,0 +1,158 @@
+"""Every filter keeps the people: faces still found, features kept, each face in the medium.
+
+Issue 19: on portraits main's filters lost faces (ink-wash found 3 of 16), cut them out as
+blank masks (cartoon, ukiyo-e) or printed them as a flat red plate (pop-art). The measure is
+tests/_portraits.py (landmarks in place, edges at the features, the face stylised as much as the
+picture); the photos are the single-face portraits of the ``tune`` set.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from _portraits import compare, load
+
+from painterly.faces import find_faces
+from painterly.filters.cartoon import cartoon
+from painterly.filters.inkwash import ink_wash
+from painterly.filters.popart import INKS, popart
+from painterly.filters.ukiyoe import ukiyoe
+from painterly.styles import get_style
+
+TUNE = ("astronaut", "obama_podium.jpg", "luispedro.jpg", "obama_cut.jpg")
+FILTERS = ("cartoon", "ink-wash", "ukiyo-e", "pop-art", "pencil", "color-pencil", "oil", "watercolor")
+
+
+@pytest.fixture(scope="module")
+def portraits() -> dict[str, tuple[np.ndarray, list]]:
+    out = {}
+    for name in TUNE:
+        img = load(name)
+        assert img is not None, name
+        faces = find_faces(img)
+        assert len(faces) == 1 and faces[0].landmarks is not None, name  # the premise
+        out[name] = (img, faces)
+    return out
+
+
+def _masks(face, shape) -> tuple[np.ndarray, np.ndarray]:
+    """(eyes, skin) boolean masks of one face: the eye openings, and the face oval minus the
+    eyes, brows and lips grown by a margin."""
+    lines = face.feature_lines()
+    eyes, oval, feat = (np.zeros(shape, np.uint8) for _ in range(3))
+    cv2.fillPoly(oval, [np.round(lines["face_oval"][0]).astype(np.int32)], 1)
+    for k in ("left_eye", "right_eye"):
+        cv2.fillPoly(eyes, [np.round(lines[k][0]).astype(np.int32)], 1)
+    for k in ("left_eye", "right_eye", "lips_outer"):
+        cv2.fillPoly(feat, [np.round(lines[k][0]).astype(np.int32)], 1)
+    for k in ("left_brow", "right_brow"):
+        a, b = lines[k]
+        cv2.fillPoly(feat, [np.round(np.concatenate([a, b[::-1]])).astype(np.int32)], 1)
+    iod = float(np.linalg.norm(lines["left_eye"][0].mean(0) - lines["right_eye"][0].mean(0)))
+    feat = cv2.dilate(feat, np.ones((3, 3), np.uint8), iterations=max(1, int(0.15 * iod)))
+    eyes = cv2.dilate(eyes, np.ones((3, 3), np.uint8), iterations=max(1, int(0.06 * iod)))
+    return eyes > 0, (oval > 0) & (feat == 0)
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_faces_found_and_features_kept(portraits, name):
+    """Every face found again in the result, and its features kept (3 of the 4 faces at least:
+    the bench measures the 80 % bar over all portraits)."""
+    style = get_style(name)
+    rows = []
+    for photo, faces in portraits.values():
+        rows += compare(photo, style.apply(photo, seed=0), faces)
+    assert all(r.found for r in rows), [r for r in rows if not r.found]
+    assert sum(bool(r.kept) for r in rows) >= 3, rows
+
+
+def test_measure_cannot_be_fooled_by_doing_nothing_or_a_blank_face(portraits):
+    from painterly.faces import face_mask
+
+    photo, faces = portraits["astronaut"]
+    same = compare(photo, photo.copy(), faces)
+    assert same[0].found and not same[0].kept  # not stylised: fails
+    m = face_mask(photo, faces, feather=0.05)[..., None]
+    mean = (photo * m).sum((0, 1)) / m.sum()
+    blank = compare(photo, photo * (1 - m) + mean * m, faces)
+    assert not blank[0].kept  # a flesh-coloured mask: lost or not kept
+
+
+def test_cartoon_draws_the_features(portraits):
+    """No blank mask: the eyes are clearly darker than the skin, and drawn (darker than the
+    same cartoon without its people steps along the upper lids)."""
+    from painterly.filters._people import upper_lid
+
+    for photo, faces in portraits.values():
+        out = cartoon(photo, faces=faces)
+        plain = cartoon(photo, faces=())
+        eyes, skin = _masks(faces[0], photo.shape[:2])
+        lids = np.zeros(photo.shape[:2], np.uint8)
+        for k in ("left_eye", "right_eye"):
+            lid = upper_lid(faces[0].feature_lines()[k][0])
+            cv2.polylines(lids, [np.round(lid).astype(np.int32)], False, 1, 2)
+        lids = lids > 0
+        lum, lum0 = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY), cv2.cvtColor(plain, cv2.COLOR_RGB2GRAY)
+        assert lum[eyes].mean() < 0.7 * lum[skin].mean()
+        assert lum[lids].mean() < 0.5 * lum[skin].mean()  # an inked lid line
+        assert lum[lids].mean() < lum0[lids].mean() - 0.03  # drawn, not the photo's edge
+
+
+def test_pop_art_prints_skin_as_dots_not_a_red_plate(portraits):
+    red = np.array(INKS["red"], np.float32)
+    paper = np.array((1.0, 0.98, 0.94), np.float32)
+    for name in ("obama_podium.jpg", "luispedro.jpg"):
+        photo, faces = portraits[name]
+        out = popart(photo, seed=0)
+        _, skin = _masks(faces[0], photo.shape[:2])
+        on_paper = (np.linalg.norm(out - paper, axis=2) < 0.15)[skin].mean()
+        solid_red = (np.linalg.norm(out - red, axis=2) < 0.2)[skin].mean()
+        assert on_paper > 0.3 and solid_red < 0.3, (name, on_paper, solid_red)
+
+
+def test_ukiyoe_prints_the_face_as_one_flat_block_with_a_keyblock(portraits):
+    flat = []
+    for photo, faces in portraits.values():
+        out = ukiyoe(photo, seed=0, texture=0, registration=0, bokashi=False)
+        eyes, skin = _masks(faces[0], photo.shape[:2])
+        px = out[skin]
+        median = np.median(px, axis=0)
+        flat.append((np.linalg.norm(px - median, axis=1) < 0.06).mean())
+        lum = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)
+        assert lum[eyes].mean() < 0.8 * lum[skin].mean()  # the eyes are carved, not blank
+    # One block of skin ink, the rest fine carved lines (main's: 0.38-0.85, blotches of inks).
+    assert min(flat) > 0.65 and np.mean(flat) > 0.8, flat
+
+
+def test_ink_wash_keeps_faces_where_main_lost_them(portraits):
+    photo, faces = portraits["obama_podium.jpg"]
+    rows = compare(photo, ink_wash(photo, seed=0), faces)
+    assert rows[0].found
+
+
+# --- contract: faces passed in or found inside, pure, seeded -------------------------------------
+
+
+@pytest.mark.parametrize("fn", [cartoon, ink_wash, ukiyoe, popart])
+def test_faces_found_inside_or_passed_in_give_the_same_picture(portraits, fn):
+    photo, faces = portraits["luispedro.jpg"]
+    before = photo.copy()
+    a = fn(photo, seed=3)
+    b = fn(photo, seed=3, faces=faces)
+    # Equal to float precision: the first ink-wash call of a process can differ from later ones
+    # in the last bit of a few pixels (6e-8; seen inside OpenCV, not in our arithmetic).
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(photo, before)  # input untouched
+    assert a.dtype == np.float32 and a.shape == photo.shape and 0.0 <= a.min() and a.max() <= 1.0
+    assert np.abs(fn(photo, seed=3, faces=()) - a).mean() > 1e-3  # the people steps did something
+
+
+@pytest.mark.parametrize("fn", [cartoon, ink_wash, ukiyoe])
+def test_deterministic_under_a_seed_on_a_group(fn):
+    photo = load("group_composite.jpg")
+    faces = find_faces(photo)
+    a = fn(photo, seed=1, faces=faces)
+    # Same picture to float precision (see above: ink-wash's last-bit differences).
+    np.testing.assert_allclose(a, fn(photo, seed=1, faces=faces), rtol=0, atol=1e-5)
+    assert np.abs(fn(photo, seed=2, faces=faces) - a).max() > 0.05
