@@ -41,6 +41,15 @@ def photo():
     return np.ascontiguousarray(np.clip(img, 0, 1), dtype=np.float32)
 
 
+@pytest.fixture(scope="module")
+def portrait():
+    """A face for the fields that act on people only (the filters' face steps)."""
+    from painterly.io import resize_max
+    from painterly.samples import sample_photo
+
+    return resize_max(sample_photo("astronaut"), 160)
+
+
 @pytest.mark.parametrize("fn, config, field, value", [
     (cartoon.cartoon, cartoon.CartoonConfig, "colors", 3),
     (cartoon.cartoon, cartoon.CartoonConfig, "line_darkness", 0.0),
@@ -71,26 +80,30 @@ def _candidates(value):
     if isinstance(value, float):
         return [value * 3, value * 0.25, value + 0.5, 8.0, value * 10, 0.0]
     if isinstance(value, tuple):
-        return [tuple(v * 0.5 for v in value), tuple(reversed(value)), tuple(1 - v for v in value)]
+        def each(f, v):  # nested tuples (a wash's edge and density) element by element
+            return tuple(each(f, x) for x in v) if isinstance(v, tuple) else f(v)
+
+        return [each(lambda v: v * 0.5, value), tuple(reversed(value)), each(lambda v: 1 - v, value)]
     raise AssertionError(f"no candidate values for a {type(value).__name__} field")
 
 
 @pytest.mark.parametrize("fn, config, field", [
     (fn, config, f.name) for fn, config in CONFIGS for f in dataclasses.fields(config)
 ], ids=lambda x: x if isinstance(x, str) else getattr(x, "__name__", ""))
-def test_every_config_field_takes_effect(photo, fn, config, field):
+def test_every_config_field_takes_effect(photo, portrait, fn, config, field):
     from painterly.errors import InputError
 
-    default = fn(photo, config=config())
     tried = []
-    for value in _candidates(getattr(config(), field)):
-        try:
-            out = fn(photo, config=config(**{field: value}))
-        except (InputError, ValueError) as e:  # a value the filter refuses: try the next
-            tried.append(f"{value!r}: {type(e).__name__}")
-            continue
-        change = float(np.abs(out - default).max())
-        if change > 0.01:
-            return
-        tried.append(f"{value!r}: {change:.4f}")
+    for name, img in (("photo", photo), ("portrait", portrait)):  # faces' fields: the portrait
+        default = fn(img, config=config())
+        for value in _candidates(getattr(config(), field)):
+            try:
+                out = fn(img, config=config(**{field: value}))
+            except (InputError, ValueError) as e:  # a value the filter refuses: try the next
+                tried.append(f"{name} {value!r}: {type(e).__name__}")
+                continue
+            change = float(np.abs(out - default).max())
+            if change > 0.01:
+                return
+            tried.append(f"{name} {value!r}: {change:.4f}")
     pytest.fail(f"{config.__name__}.{field} had no effect on the picture ({'; '.join(tried)})")
