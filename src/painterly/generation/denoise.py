@@ -9,6 +9,7 @@ the clean image (what AUTOMATIC1111's *interrupt* returns); anything else goes o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +69,7 @@ def run_pipeline(pipe, kwargs: dict, counter: StepCounter):
     x0: dict[str, Any] = {}
     step = pipe.scheduler.step  # this call's own scheduler: wrapping it touches nothing shared
 
+    @functools.wraps(step)  # keeps step's signature: the pipeline passes generator and eta by it
     def remember_x0(*args, **kw):
         out = step(*args, **kw)
         x0["latents"] = _x0_of(pipe.scheduler, out)
@@ -87,10 +89,37 @@ def run_pipeline(pipe, kwargs: dict, counter: StepCounter):
                 tensors["latents"] = est.to(tensors["latents"].dtype)
         return tensors
 
+    kwargs = apply_clip_skip(pipe, dict(kwargs))
     with torch.inference_mode():
         out = pipe(**kwargs, callback_on_step_end=on_step)
     counter.next_pass(counter.done - counter.before)
     return out
+
+
+def apply_clip_skip(pipe, kwargs: dict) -> dict:
+    """Replace ``prompt``/``negative_prompt`` by embeddings taken ``clip_skip`` layers before the
+    text encoder's last, through its final layer norm (what diffusers' ``clip_skip`` does; its
+    own code reaches ``text_encoder.text_model``, which transformers 5 no longer has)."""
+    skip = kwargs.pop("clip_skip", None)
+    if not skip:
+        return kwargs
+    import torch
+
+    enc, tok = pipe.text_encoder, pipe.tokenizer
+    norm = getattr(enc, "final_layer_norm", None) or enc.text_model.final_layer_norm
+
+    def embed(text: str):
+        ids = tok(text, padding="max_length", max_length=tok.model_max_length, truncation=True,
+                  return_tensors="pt").input_ids
+        with torch.inference_mode():
+            hidden = enc(ids, output_hidden_states=True).hidden_states[-(skip + 1)]
+            return norm(hidden)
+
+    kwargs["prompt_embeds"] = embed(kwargs.pop("prompt") or "")
+    negative = kwargs.pop("negative_prompt", None)
+    if kwargs.get("guidance_scale", 0) > 1:  # the unconditional branch runs: same layer there
+        kwargs["negative_prompt_embeds"] = embed(negative or "")
+    return kwargs
 
 
 def decode_latents(pipe, latents):

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from painterly.errors import InputError
-from painterly.io import ImageSource, load_image, to_image, to_pil
+from painterly.io import ImageSource, load_image
 
 PIXEL_UPSCALERS = ("None", "Lanczos", "Nearest")  # A1111's built-in ones; "None": no upscaling
 # A1111's latent upscale modes: name -> (torch interpolate mode, antialias)
@@ -56,7 +56,11 @@ def upscale(image: ImageSource, size: tuple[int, int], upscaler: str = "Lanczos"
     if (img.shape[1], img.shape[0]) == (w, h):
         return img.copy()
     resample = Image.NEAREST if name == "Nearest" else Image.LANCZOS
-    return to_image(np.asarray(to_pil(img).resize((w, h), resample), dtype=np.float32) / 255.0)
+    # per channel in Pillow's 32-bit float mode: the same kernels as on 8-bit pictures, without
+    # rounding the contract's float pixels to 256 levels
+    out = np.stack([np.asarray(Image.fromarray(img[..., c], mode="F").resize((w, h), resample))
+                    for c in range(3)], axis=2)
+    return np.ascontiguousarray(np.clip(out, 0.0, 1.0), dtype=np.float32)
 
 
 def cover_crop(src: tuple[int, int], dst: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
