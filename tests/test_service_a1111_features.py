@@ -285,3 +285,26 @@ def test_progress_counts_steps_and_interrupt_returns_the_picture(api, http):
     step = int(note.split("step ")[1].split(" ")[0])
     assert 2 <= step < 200
     assert api.get_progress()["state"]["job_count"] == 0
+
+
+def test_an_older_queue_file_gains_the_step_columns(tmp_path):
+    """A data folder from before step progress opens, and its jobs report steps."""
+    import sqlite3
+
+    from painterly.service.store import SCHEMA, Store
+
+    old = SCHEMA.replace("    step INTEGER,                            -- sampling step of the running job, and of how many\n", "")
+    old = old.replace("    steps INTEGER,\n", "").replace(
+        "    interrupt INTEGER NOT NULL DEFAULT 0,    -- 1: finish now with the picture as it stands\n", "")
+    assert "interrupt" not in old
+    db = sqlite3.connect(tmp_path / "q.sqlite3")
+    db.executescript(old)
+    db.close()
+    store = Store(tmp_path / "q.sqlite3")
+    store.submit("a" * 32, "paint", {}, [])
+    job = store.claim("w1", 30)
+    assert store.heartbeat(job["id"], "w1", 30, 0.5, 3, 8)
+    assert not store.interrupt_requested(job["id"]) and store.interrupt(job["id"])
+    row = store.get(job["id"])
+    assert (row["step"], row["steps"], row["interrupt"]) == (3, 8, 1)
+    store.close()

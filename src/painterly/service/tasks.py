@@ -305,7 +305,8 @@ def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progre
     """Run one job; returns the image and the information to record with it.
 
     ``images`` maps each file field to the files to read (uploads or earlier results, resolved
-    by the worker from the data folder). ``progress(fraction)`` returns False once cancelled.
+    by the worker from the data folder). ``progress(fraction, step, steps)`` returns False once
+    cancelled and :data:`FINISH` once interrupted (a paint job then finishes as it stands).
     """
     import painterly
     from painterly.io import DEFAULT_LIMITS
