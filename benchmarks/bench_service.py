@@ -225,23 +225,24 @@ def run_a1111(args) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from _service import Server
 
-    photo = photo_png(512)
+    photo = photo_png(args.size)
     init = load_image(photo)
     model = load_pipeline("sd-turbo-arch")
     prompt = "a watercolor painting of a lighthouse on a cliff at sunset"
-    common = {"prompt": prompt, "seed": 1, "steps": 1, "cfg_scale": 0, "width": 512, "height": 512,
-              "sampler_name": "Euler"}
+    side = args.size
+    common = {"prompt": prompt, "seed": 1, "steps": 1, "cfg_scale": 0, "width": side,
+              "height": side, "sampler_name": "Euler"}
     plain = {"painterly_watermark": False, "painterly_visible_label": False}
     calls = {
         "txt2img": ("/sdapi/v1/txt2img", dict(common),
-                    lambda: generate(prompt, model=model, steps=1, seed=1, size=(512, 512),
+                    lambda: generate(prompt, model=model, steps=1, seed=1, size=(side, side),
                                      guidance=0.0, sampler="Euler")),
         "img2img": ("/sdapi/v1/img2img", {**common, "init_images": [base64.b64encode(photo).decode()],
                                           "denoising_strength": 0.5},
-                    lambda: generate(prompt, model=model, steps=1, seed=1, size=(512, 512),
+                    lambda: generate(prompt, model=model, steps=1, seed=1, size=(side, side),
                                      guidance=0.0, sampler="Euler", init=init, strength=0.5)),
     }
-    out: dict = {"rounds": args.rounds}
+    out: dict = {"rounds": args.rounds, "size": side}
     server = Server(tmp / "data", workers=1).start(timeout=300)
     try:
         with httpx.Client(base_url=server.url, timeout=900) as c:
@@ -261,7 +262,7 @@ def run_a1111(args) -> dict:
                         r.raise_for_status()
                         img = load_image(base64.b64decode(r.json()["images"][0]))
                         times[trust].append(time.perf_counter() - t0)
-                        assert img.shape == (512, 512, 3) and np.isfinite(img).all()
+                        assert img.shape == (side, side, 3) and np.isfinite(img).all()
                 med = {k: round(statistics.median(v), 3) for k, v in times.items()}
                 out[name] = {"median_s": med, "all_s": {k: [round(x, 3) for x in v]
                                                         for k, v in times.items()},
@@ -286,6 +287,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--a1111", action="store_true", help="measure the A1111 routes' overhead")
     ap.add_argument("--rounds", type=int, default=5, help="--a1111: calls of each kind")
+    ap.add_argument("--size", type=int, default=512, help="--a1111: picture side, px")
     args = ap.parse_args()
     if args.a1111:
         result = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
