@@ -3,6 +3,8 @@ to diffusers schedulers, tiling, hires fix, SD upscale, masked-only inpainting, 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -21,11 +23,10 @@ from painterly.generation import (  # noqa: E402
     generate,
     scheduler_spec,
     sd_upscale,
-    upscale,
 )
 from painterly.generation.inpaint import inpaint_masked, mask_box  # noqa: E402
 from painterly.generation.model import prepare  # noqa: E402
-from painterly.generation.upscale import tile_origins  # noqa: E402
+from painterly.generation.upscale import tile_origins, upscale  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +76,9 @@ def test_sampler_names_and_schedules_as_a1111_gives_them():
     assert scheduler_spec("DPM++ 2M SDE").config["algorithm_type"] == "sde-dpmsolver++"
     assert scheduler_spec("Euler", "sgm_uniform").config["timestep_spacing"] == "trailing"
     assert scheduler_spec("PLMS").config == {"skip_prk_steps": True}
-    with pytest.raises(InputError, match="unknown sampler 'Foo'.*Euler a"):
+    with pytest.raises(InputError, match=r"unknown sampler 'Foo'.*Euler a"):
         scheduler_spec("Foo")
-    with pytest.raises(InputError, match="not available.*DPM fast|DPM fast.*not available"):
+    with pytest.raises(InputError, match=r"not available.*DPM fast|DPM fast.*not available"):
         scheduler_spec("DPM fast")
     with pytest.raises(InputError, match="cannot use the Karras schedule"):
         scheduler_spec("DDIM", "karras")
@@ -157,7 +158,7 @@ def test_tiles_cover_the_picture_with_the_overlap():
     for length, tile, overlap in ((128, 64, 8), (1000, 512, 64), (64, 64, 8), (200, 64, 0)):
         starts = tile_origins(length, tile, overlap)
         assert starts[0] == 0 and starts[-1] + tile >= length
-        assert all(b - a <= tile - overlap for a, b in zip(starts, starts[1:]))
+        assert all(b - a <= tile - overlap for a, b in itertools.pairwise(starts))
 
 
 def test_sd_upscale(model, photo):

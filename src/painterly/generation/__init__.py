@@ -3,7 +3,7 @@
     generate(prompt, *, model, steps, seed, size, negative, init, strength, mask, progress,
              sampler, schedule, tiling, clip_skip, eta, hires=Hires(...)) -> image
     sd_upscale(prompt, image, scale, upscaler, overlap, tile, **generate options) -> image
-    upscale(image, size, "Lanczos" | "Nearest") -> image
+    painterly.generation.upscale.upscale(image, size, "Lanczos" | "Nearest") -> image
     list of A1111 samplers and schedules: SAMPLERS, SCHEDULES (generation/samplers.py)
     iter_generate(prompt, **same) -> Step events, the last one with the image
     load_pipeline(name_or_path, runtime=Runtime(...)) -> DiffusionModel (cached, shared)
@@ -35,7 +35,7 @@ from painterly.generation.model import (
     set_cache_budget,
 )
 from painterly.generation.samplers import SAMPLERS, SCHEDULES, available_samplers, scheduler_spec
-from painterly.generation.upscale import sd_upscale, upscale
+from painterly.generation.upscale import sd_upscale
 
 __all__ = [
     "FINISH",
@@ -62,5 +62,4 @@ __all__ = [
     "scheduler_spec",
     "sd_upscale",
     "set_cache_budget",
-    "upscale",
 ]
