@@ -24,6 +24,10 @@ wrong methods) as fast as they are answered; their statuses are counted (a 5xx i
 answer meanwhile and close them all after ``--header-seconds``. ``--no-direct``: skip the
 library-direct baseline (for the robustness figures alone).
 
+With ``--a1111``: the AUTOMATIC1111 routes' overhead instead (see :func:`run_a1111`)::
+
+    flock /tmp/painterly-bench.lock python benchmarks/bench_service.py --a1111 [--rounds 5]
+
 Reported: service throughput (jobs/s), p50/p99 job latency, p50/p99 status-poll latency, direct
 throughput, and the service's overhead two ways: by throughput, 1 - service / direct (target
 < 15%), and by CPU time per job (server and workers, against the direct processes), which other
@@ -39,6 +43,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import threading
@@ -267,6 +272,102 @@ def run_direct(args, data: bytes, seconds: float) -> dict:
     return {"jobs": jobs, "seconds": seconds, "cpu_s": round(cpu, 2)}
 
 
+# --- 3. the A1111 routes against the library, one call at a time --------------------------------
+
+def _sd_turbo_arch(folder: Path) -> Path:
+    """SD-Turbo's architecture with random weights (speed does not depend on their values), in
+    diffusers' folder layout, bf16 safetensors (what the worker runs on a bf16 CPU anyway)."""
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from _tiny_sd import save_folder
+    from bench_diffusion import build
+
+    from painterly.generation import DiffusionModel
+
+    parts = build()
+    for k in ("unet", "vae", "text_encoder"):
+        parts[k].to(torch.bfloat16)
+    save_folder(DiffusionModel(**parts, name="sd-turbo-arch"), folder)
+    return folder
+
+
+def run_a1111(args) -> dict:
+    """End-to-end A1111 txt2img and img2img calls (one client, one worker) against the same
+    generation through the library in this process (``generate`` + PNG encoding), alternated
+    call by call so that both see the same machine. Each service call is timed from the request
+    to the decoded answer; painterly's trust steps are on (the service's default) in one series
+    and off (``painterly_watermark``/``painterly_visible_label`` false) in another."""
+    import base64
+
+    import httpx
+    import numpy as np
+
+    from painterly.generation import generate, load_pipeline
+    from painterly.io import encode_image, load_image
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-a1111-"))
+    folder = _sd_turbo_arch(tmp / "sd-turbo-arch")
+    models = tmp / "models.json"
+    models.write_text(json.dumps([{"name": "sd-turbo-arch", "kind": "diffusion",
+                                   "local_path": str(folder),
+                                   "defaults": {"steps": 1, "guidance": 0.0, "size": [512, 512]}}]))
+    os.environ["PAINTERLY_MODELS_FILE"] = str(models)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from _service import Server
+
+    photo = photo_png(args.size)
+    init = load_image(photo)
+    model = load_pipeline("sd-turbo-arch")
+    prompt = "a watercolor painting of a lighthouse on a cliff at sunset"
+    side = args.size
+    common = {"prompt": prompt, "seed": 1, "steps": 1, "cfg_scale": 0, "width": side,
+              "height": side, "sampler_name": "Euler"}
+    plain = {"painterly_watermark": False, "painterly_visible_label": False}
+    calls = {
+        "txt2img": ("/sdapi/v1/txt2img", dict(common),
+                    lambda: generate(prompt, model=model, steps=1, seed=1, size=(side, side),
+                                     guidance=0.0, sampler="Euler")),
+        "img2img": ("/sdapi/v1/img2img", {**common, "init_images": [base64.b64encode(photo).decode()],
+                                          "denoising_strength": 0.5},
+                    lambda: generate(prompt, model=model, steps=1, seed=1, size=(side, side),
+                                     guidance=0.0, sampler="Euler", init=init, strength=0.5)),
+    }
+    out: dict = {"rounds": args.rounds, "size": side}
+    server = Server(tmp / "data", workers=1).start(timeout=300)
+    try:
+        with httpx.Client(base_url=server.url, timeout=900) as c:
+            c.post("/sdapi/v1/options", json={"sd_model_checkpoint": "sd-turbo-arch"})
+            for name, (route, body, direct) in calls.items():
+                for extra in ({}, {"override_settings": plain}):
+                    c.post(route, json={**body, **extra}).raise_for_status()  # warm the worker
+                encode_image(direct(), "PNG")  # and this process
+                times: dict[str, list[float]] = {"direct": [], "trust on": [], "trust off": []}
+                for _ in range(args.rounds):
+                    t0 = time.perf_counter()
+                    encode_image(direct(), "PNG")
+                    times["direct"].append(time.perf_counter() - t0)
+                    for trust, extra in (("trust on", {}), ("trust off", {"override_settings": plain})):
+                        t0 = time.perf_counter()
+                        r = c.post(route, json={**body, **extra})
+                        r.raise_for_status()
+                        img = load_image(base64.b64decode(r.json()["images"][0]))
+                        times[trust].append(time.perf_counter() - t0)
+                        assert img.shape == (side, side, 3) and np.isfinite(img).all()
+                med = {k: round(statistics.median(v), 3) for k, v in times.items()}
+                out[name] = {"median_s": med, "all_s": {k: [round(x, 3) for x in v]
+                                                        for k, v in times.items()},
+                             "overhead_trust_on": round(med["trust on"] / med["direct"] - 1, 4),
+                             "overhead_trust_off": round(med["trust off"] / med["direct"] - 1, 4)}
+    finally:
+        server.stop()
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=60.0)
@@ -283,7 +384,24 @@ def main() -> None:
     ap.add_argument("--direct", action=argparse.BooleanOptionalAction, default=True,
                     help="also measure the library directly (the overhead baseline)")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--a1111", action="store_true", help="measure the A1111 routes' overhead")
+    ap.add_argument("--rounds", type=int, default=5, help="--a1111: calls of each kind")
+    ap.add_argument("--size", type=int, default=512, help="--a1111: picture side, px")
     args = ap.parse_args()
+    if args.a1111:
+        result = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+                  "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+                  "load_avg_1m": os.getloadavg()[0], **run_a1111(args)}
+        result["load_avg_1m_after"] = os.getloadavg()[0]
+        print(json.dumps(result, indent=1))
+        for name in ("txt2img", "img2img"):
+            m = result[name]["median_s"]
+            print(f"{name}: direct {m['direct']:.2f} s, A1111 call {m['trust on']:.2f} s "
+                  f"({result[name]['overhead_trust_on']:+.1%}), trust steps off "
+                  f"{m['trust off']:.2f} s ({result[name]['overhead_trust_off']:+.1%})")
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1) + "\n")
+        return
 
     data = photo_png(512)
     if not args.direct:

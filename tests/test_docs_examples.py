@@ -24,6 +24,8 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SKIPPED = {
     ("curation.md", 0): "needs CLIP weights from the model hub (painterly models pull)",
     ("generation.md", 1): "needs diffusion weights (sd-turbo, sd15-lcm) from the model hub",
+    ("generation.md", 2): "needs diffusion weights (sd-turbo, sd15-lcm) from the model hub "
+                          "(tests/test_generation_a1111.py runs the same calls on a tiny model)",
     ("metrics.md", 1): "Gatys optimisation at 768 px: minutes of CPU (tests/test_gatys.py runs it small)",
     ("README.md", 1): "an AUTOMATIC1111 client talking to a running 'painterly serve' "
                       "(tests/test_service_a1111.py runs webuiapi against one)",

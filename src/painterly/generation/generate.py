@@ -21,8 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from painterly.errors import CancelledError, InputError
+from painterly.errors import InputError
+from painterly.generation.denoise import StepCounter, run_pipeline
+from painterly.generation.hires import Hires, second_pass
 from painterly.generation.model import DiffusionModel, Runtime, load_pipeline
+from painterly.generation.samplers import scheduler_spec
 from painterly.io import ImageSource, load_image, to_image, to_pil
 
 Progress = Callable[[int, int], object]
@@ -165,6 +168,12 @@ def generate(
     mask: ImageSource | None = None,
     progress: Progress | None = None,
     runtime: Runtime | None = None,
+    sampler: str | None = None,
+    schedule: str | None = None,
+    tiling: bool = False,
+    clip_skip: int | None = None,
+    eta: float | None = None,
+    hires: Hires | None = None,
 ) -> np.ndarray:
     """Generate an image; returns the painterly image contract (float32 HxWx3 in [0, 1]).
 
@@ -181,30 +190,62 @@ def generate(
         1 when inpainting). With ``mask`` (white = repaint): inpainting; pixels outside the mask
         are the init's exactly, with an ``FEATHER_PX`` soft edge inside the mask.
     progress : ``progress(done, total)`` after each step; returning ``False`` or raising
-        :class:`~painterly.errors.CancelledError` cancels (``CancelledError`` is raised).
+        :class:`~painterly.errors.CancelledError` cancels (``CancelledError`` is raised);
+        returning :data:`~painterly.generation.FINISH` stops and returns the picture as it stands.
+    sampler, schedule : AUTOMATIC1111's sampler ("Euler a", "DPM++ 2M", "DDIM"...) and schedule
+        ("karras", "exponential"...) names, run as the diffusers schedulers they are
+        (:mod:`painterly.generation.samplers`); None: the model's own scheduler.
+    tiling : circular padding in the UNet and VAE, so the picture tiles seamlessly.
+    clip_skip : stop the text encoder this many layers early (A1111's "Clip skip" minus one).
+    eta : DDIM's eta (noise added per step); other schedulers do not read it.
+    hires : a second, larger pass after text to image (:class:`Hires`, A1111's hires fix).
     """
     # 1. Check inputs with the model's defaults filled in, before loading anything
     strength = check_request(model, steps=steps, size=size, guidance=guidance, negative=negative,
                              init=init, strength=strength, mask=mask)
+    if hires is not None and init is not None:
+        raise InputError("the hires fix applies to text to image; for a larger image to image, "
+                         "give a larger size or use sd_upscale")
+    if clip_skip is not None and not (isinstance(clip_skip, int) and 0 <= clip_skip <= 11):
+        raise InputError(f"clip_skip {clip_skip!r}: give a whole number from 0 to 11")
+    if eta is not None and not 0.0 <= float(eta) <= 1.0:
+        raise InputError(f"eta {eta}: must be between 0 and 1")
+    sched = scheduler_spec(sampler, schedule, seed=seed)  # unknown names fail here
+    if hires is not None:
+        hires.target((64, 64))
+        if not 0.0 <= float(hires.strength) <= 1.0:
+            raise InputError(f"hires strength {hires.strength}: must be between 0 and 1")
     if init is not None and strength == 0.0:
         return load_image(init).copy()  # nothing to change: no model is loaded or called
     m = _as_model(model, runtime)
+    if tiling:
+        m = m.tiled()
     steps = int(m.defaults.get("steps", 4) if steps is None else steps)
     guidance = float(m.defaults.get("guidance", 0.0) if guidance is None else guidance)
     init_img = None if init is None else load_image(init)
     out_size = _output_size(m, size, init_img)
     check_inputs(steps, out_size, strength, guidance, init, mask, negative)
+    if hires is not None:
+        check_inputs(int(hires.steps or steps), hires.target(out_size), None, guidance, None,
+                     None, hires.negative or negative)
 
     # 2. One pipeline and scheduler for this call, around the shared weights
     import torch
 
     task = "text" if init_img is None else ("inpaint" if mask is not None else "image")
-    pipe = m.pipeline(task)
+    pipe = m.pipeline(task, sched)
     generator = torch.Generator("cpu").manual_seed(int(seed))
+    extra: dict[str, Any] = {}
+    if clip_skip:
+        extra["clip_skip"] = clip_skip
+    if eta is not None:
+        extra["eta"] = float(eta)
+    latent_hires = hires is not None and hires.latent
     kwargs: dict[str, Any] = dict(
         prompt=prompt, negative_prompt=negative or None,
         guidance_scale=guidance, width=out_size[0], height=out_size[1],
-        generator=generator, output_type="np", num_inference_steps=steps,
+        generator=generator, output_type="latent" if latent_hires else "np",
+        num_inference_steps=steps, **extra,
     )
 
     # 3. Image to image runs `steps` real steps: diffusers runs int(n * strength) of n
@@ -219,15 +260,17 @@ def generate(
             mask_arr = _mask(mask, out_size)
             kwargs["mask_image"] = to_pil(np.repeat(mask_arr[..., None], 3, axis=2))
 
-    # 4. Per-step progress; cancelling raises out of the loop at once (no wasted VAE decode)
-    def on_step(p, i, t, tensors):
-        if progress is not None and progress(i + 1, p.num_timesteps) is False:
-            raise CancelledError(f"generation cancelled after step {i + 1} of {p.num_timesteps}")
-        return tensors
-
-    with torch.inference_mode():
-        out = pipe(**kwargs, callback_on_step_end=on_step).images[0]
-    image = to_image(np.asarray(out, dtype=np.float32))
+    # 4. Denoise with per-step progress; cancelling raises out of the loop at once (no wasted
+    # VAE decode), FINISH decodes the picture as it stands
+    planned = [steps] + ([int(hires.steps or steps)] if hires and hires.strength > 0 else [])
+    counter = StepCounter(progress, planned)
+    out = run_pipeline(pipe, kwargs, counter).images
+    if hires is not None:
+        first = out if latent_hires else to_image(np.asarray(out[0], dtype=np.float32))
+        return second_pass(m, first, hires, size=out_size, prompt=prompt, negative=negative,
+                           guidance=guidance, seed=seed, steps=steps, scheduler=sched,
+                           extra=extra, counter=counter)
+    image = to_image(np.asarray(out[0], dtype=np.float32))
 
     # 5. Inpainting: paste the original back outside the mask
     if task == "inpaint":

@@ -10,9 +10,11 @@ recently used out first within a byte budget (:func:`set_cache_budget`).
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,15 +89,35 @@ class DiffusionModel:
     scheduler_class: str = "EulerDiscreteScheduler"
     name: str = "custom"
     defaults: dict = field(default_factory=dict)  # steps, guidance, size (from the registry)
+    # the seamless-tiling twin (see tiled()), built once on first use, under its lock
+    _tiled: DiffusionModel | None = field(default=None, repr=False, compare=False)
+    _tiled_lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def scheduler(self):
-        """A fresh scheduler for one call: schedulers are stateful, never shared."""
-        cls = getattr(_diffusers(), self.scheduler_class)
-        return cls.from_config(self.scheduler_config)
+    def scheduler(self, spec=None):
+        """A fresh scheduler for one call: schedulers are stateful, never shared. ``spec`` (a
+        :class:`~painterly.generation.samplers.SchedulerSpec`) picks another class and spacing."""
+        if spec is None:
+            return getattr(_diffusers(), self.scheduler_class).from_config(self.scheduler_config)
+        return getattr(_diffusers(), spec.cls).from_config({**self.scheduler_config, **spec.config})
 
-    def pipeline(self, task: str = "text"):
+    def tiled(self) -> DiffusionModel:
+        """This model with circular padding in every UNet and VAE convolution, so that what it
+        paints wraps at the edges (a seamless texture), as AUTOMATIC1111's ``tiling`` does.
+
+        A1111 switches the shared model's padding mode in place; here a twin is built once, its
+        module tree copied and its weight tensors shared, so that calls with and without tiling
+        can run at the same time (no process-wide switch)."""
+        with self._tiled_lock:
+            if self._tiled is None:
+                self._tiled = replace(self, unet=_circular_copy(self.unet),
+                                      vae=_circular_copy(self.vae), _tiled=None,
+                                      _tiled_lock=threading.Lock())
+            return self._tiled
+
+    def pipeline(self, task: str = "text", scheduler=None):
         """A new diffusers pipeline for one call ("text", "image" or "inpaint") around the shared
-        components, with its own scheduler. Cheap: no weights are copied."""
+        components, with its own scheduler (``scheduler``: a SchedulerSpec, None for the
+        model's own). Cheap: no weights are copied."""
         d = _diffusers()
         cls = {
             "text": d.StableDiffusionPipeline,
@@ -103,7 +125,7 @@ class DiffusionModel:
             "inpaint": d.StableDiffusionInpaintPipeline,
         }[task]
         pipe = cls(vae=self.vae, text_encoder=self.text_encoder, tokenizer=self.tokenizer,
-                   unet=self.unet, scheduler=self.scheduler(), safety_checker=None,
+                   unet=self.unet, scheduler=self.scheduler(scheduler), safety_checker=None,
                    feature_extractor=None, requires_safety_checker=False)
         pipe.set_progress_bar_config(disable=True)  # library code never prints
         return pipe
@@ -111,6 +133,26 @@ class DiffusionModel:
     @property
     def dtype(self):
         return next(self.unet.parameters()).dtype
+
+
+def _circular_copy(module):
+    """A copy of ``module``'s tree sharing its parameters and buffers, with every Conv2d padding
+    circularly. painterly's folded VAE upsamplers (generation/upsample.py) pad with zeros inside
+    a transposed convolution, so the copy goes back to the original layers they keep."""
+    torch = _torch()
+    from painterly.generation.upsample import _module_class
+
+    shared = {id(t): t for t in (*module.parameters(), *module.buffers())}
+    twin = copy.deepcopy(module, memo=shared)
+    folded = _module_class()
+    for name, m in list(twin.named_modules()):
+        if isinstance(m, folded):
+            parent_name, _, child = name.rpartition(".")
+            setattr(twin.get_submodule(parent_name) if parent_name else twin, child, m.fallback)
+    for m in twin.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            m.padding_mode = "circular"
+    return twin
 
 
 def prepare(model: DiffusionModel, runtime: Runtime) -> DiffusionModel:

@@ -37,6 +37,9 @@ A1111_KEY = "parameters"
 PNG_XMP_KEY = "XML:com.adobe.xmp"
 #: Keys of ``metadata`` that are painterly objects, not flat parameters.
 PROVENANCE_KEY = "provenance"
+#: Key of ``metadata`` holding a ready AUTOMATIC1111 infotext (the A1111 API's own), written
+#: as the ``parameters`` text instead of the one built from the flat parameters.
+A1111_TEXT = "a1111_parameters"
 
 
 def build_xmp(aigc: dict[str, str] | None, record: dict[str, Any]) -> str:
@@ -125,11 +128,12 @@ def container_fields(img: np.ndarray, metadata: dict[str, Any] | None
     :class:`Provenance` under ``"provenance"``; without one, the default label is written."""
     params = dict(metadata or {})
     prov = params.pop(PROVENANCE_KEY, None)
+    infotext = params.pop(A1111_TEXT, None)
     if not isinstance(prov, Provenance):
         prov = Provenance()
     record = prov.record(params)
     text = {f"painterly:{k}": _text(v) for k, v in params.items()}
-    text[A1111_KEY] = a1111_parameters(params, record)
+    text[A1111_KEY] = infotext if isinstance(infotext, str) else a1111_parameters(params, record)
     return text, build_xmp(prov.aigc.fields(img) if prov.aigc else None, record), prov
 
 

@@ -61,7 +61,7 @@ class RayPainter:
                     p.write_bytes(blob)
                     paths.setdefault(field, []).append(p)
             try:
-                image, info = tasks.run(task, params, paths, lambda fraction: True)
+                image, info = tasks.run(task, params, paths, lambda *progress: True)
                 _fmt, media, ext = tasks.media_for(params)
                 data = tasks.encode_result(job_id, task, params, info, image, paths)
             except PainterlyError as e:

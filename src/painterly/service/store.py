@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     params TEXT NOT NULL,                    -- checked, normalised JSON
     inputs TEXT NOT NULL,                    -- JSON list of {"field", "file"} or {"field", "job"}
     progress REAL NOT NULL DEFAULT 0,
+    step INTEGER,                            -- sampling step of the running job, and of how many
+    steps INTEGER,
+    interrupt INTEGER NOT NULL DEFAULT 0,    -- 1: finish now with the picture as it stands
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error_type TEXT,                    -- the last attempt's error (shown once failed)
     last_error_message TEXT,
@@ -61,6 +64,9 @@ CREATE TABLE IF NOT EXISTS job_events (      -- an audit trail: claims, finishes
 CREATE INDEX IF NOT EXISTS job_events_job ON job_events(job_id);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# columns added since the first schema: (name, declaration) added to an older queue file at open
+ADDED_COLUMNS = (("step", "INTEGER"), ("steps", "INTEGER"),
+                 ("interrupt", "INTEGER NOT NULL DEFAULT 0"))
 
 
 def valid_id(job_id: str) -> bool:
@@ -85,6 +91,10 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         with self._lock:
             self._db.executescript(SCHEMA)
+            have = {r["name"] for r in self._db.execute("PRAGMA table_info(jobs)")}
+            for name, decl in ADDED_COLUMNS:
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {decl}")
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself
@@ -192,6 +202,20 @@ class Store:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return dict(row) if row else None
 
+    def interrupt(self, job_id: str) -> bool:
+        """Ask a running job to finish now with what it has (AUTOMATIC1111's interrupt): its
+        worker stops sampling at the next step and publishes the picture as it stands."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE jobs SET interrupt = 1 WHERE id = ? AND state = 'running'",
+                             (job_id,))
+            if cur.rowcount:
+                self._event(db, job_id, "interrupt")
+            return cur.rowcount == 1
+
+    def interrupt_requested(self, job_id: str) -> bool:
+        rows = self._read("SELECT interrupt FROM jobs WHERE id = ?", (job_id,))
+        return bool(rows and rows[0]["interrupt"])
+
     def get_setting(self, key: str, default: Any = None) -> Any:
         rows = self._read("SELECT value FROM settings WHERE key = ?", (key,))
         return json.loads(rows[0]["value"]) if rows else default
@@ -224,17 +248,21 @@ class Store:
                 self._event(db, row["id"], "claimed", row["attempts"], owner)
         return dict(row) if row else None
 
-    def heartbeat(self, job_id: str, owner: str, lease_s: float, progress: float | None = None) -> bool:
-        """Renew the lease (and record progress). False when the job is no longer this worker's:
-        cancelled, or its lease expired and another worker took it."""
+    def heartbeat(self, job_id: str, owner: str, lease_s: float, progress: float | None = None,
+                  step: int | None = None, steps: int | None = None) -> bool:
+        """Renew the lease (and record progress, and the sampling step of how many). False when
+        the job is no longer this worker's: cancelled, or its lease expired and another worker
+        took it."""
         with self._tx() as db:
             if progress is None:
                 cur = db.execute("UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? "
                                  "AND state = 'running'", (time.time() + lease_s, job_id, owner))
             else:
-                cur = db.execute("UPDATE jobs SET lease_until = ?, progress = ? WHERE id = ? AND "
-                                 "lease_owner = ? AND state = 'running'",
-                                 (time.time() + lease_s, min(max(progress, 0.0), 1.0), job_id, owner))
+                cur = db.execute("UPDATE jobs SET lease_until = ?, progress = ?, "
+                                 "step = COALESCE(?, step), steps = COALESCE(?, steps) WHERE id = ? "
+                                 "AND lease_owner = ? AND state = 'running'",
+                                 (time.time() + lease_s, min(max(progress, 0.0), 1.0), step, steps,
+                                  job_id, owner))
             return cur.rowcount == 1
 
     def finish(self, job_id: str, owner: str, tmp: Path, final: Path, media: str, info: dict) -> bool:

@@ -28,12 +28,14 @@ FILES = {
     "paint": {"image": (1, False), "mask": (1, False)},
     "curate": {"image": (64, True)},
 }
-COMMON = {"task", "format", "seed", "visible_label", "watermark", "attribute"}  # last 3: trust
+# quality: JPEG/WebP quality; infotext: AUTOMATIC1111's "parameters" text to write in the file
+COMMON = {"task", "format", "seed", "visible_label", "watermark", "attribute", "quality", "infotext"}
 OPTIONS = {
     "stylize": COMMON | {"style", "strength", "max_size", "prompt", "preserve_color", "style_scale",
                          "tile"},
     "paint": COMMON | {"prompt", "model", "steps", "width", "height", "negative", "guidance",
-                       "strength", "style"},
+                       "strength", "style", "sampler", "schedule", "tiling", "clip_skip", "eta",
+                       "hires", "upscale", "inpaint_area", "inpaint_padding"},
     "curate": COMMON | {"prompt", "keep", "model", "no_clip"},
 }
 TEST_SLEEP = "_test_sleep"  # seconds a job waits before its work; accepted only with test_hooks
@@ -48,6 +50,14 @@ Progress = Callable[[float], bool]  # fraction done in [0, 1] -> False when the 
 # models that report steps fill the span between), then the worker adds the trust steps
 # (labels, watermark, drift check: seconds on a 2048 px picture) and saves the file.
 LOADED, PAINTED, FINISHED = 0.05, 0.6, 0.95
+# progress(fraction in [0, 1], step, steps) -> False when the job was cancelled, FINISH when it
+# was interrupted (finish now with the picture as it stands), else True
+Progress = Callable[..., object]
+FINISH = "finish"  # the same answer as painterly.generation.FINISH (not imported: no torch here)
+HIRES_KEYS = {"scale", "width", "height", "upscaler", "steps", "strength", "sampler", "schedule",
+              "prompt", "negative"}
+UPSCALE_KEYS = {"scale", "upscaler", "overlap"}
+MAX_INFOTEXT = 20_000
 
 
 @dataclass(frozen=True)
@@ -160,8 +170,14 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
     p["format"] = fmt.lower()
     _number(p, "seed", int, 0, MAX_SEED)
     p.setdefault("seed", 0)
+    _number(p, "quality", int, 1, 100)
+    if "infotext" in p and (not isinstance(p["infotext"], str) or len(p["infotext"]) > MAX_INFOTEXT):
+        raise InputError(f"infotext must be text of at most {MAX_INFOTEXT} characters")
     _number(p, TEST_SLEEP, float, 0, 600)
-    _text(p, "prompt", max_prompt_chars)
+    if task == "paint" and p.get("prompt") == "":
+        pass  # an empty prompt paints unconditionally (diffusion's own, and A1111's)
+    else:
+        _text(p, "prompt", max_prompt_chars)
     _text(p, "negative", max_prompt_chars)
 
     if task == "stylize":
@@ -209,6 +225,7 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
             if not isinstance(p["style"], str):
                 raise InputError(f"style must be a style name (GET /v1/styles), got {p['style']!r}")
             p["style"] = get_style(p["style"]).name
+        _check_paint_options(p, files)
         p["model"] = check_model(p.get("model", default_model))
     else:  # curate
         _number(p, "keep", int, 1, 64)
@@ -216,6 +233,61 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
         if "model" in p and not p.get("no_clip"):
             p["model"] = check_model(p["model"], kind="clip")
     return Checked(task, p)
+
+
+def _options(p: dict, key: str, allowed: set[str]) -> dict | None:
+    if key not in p:
+        return None
+    v = p[key]
+    if not isinstance(v, dict) or not set(v) <= allowed:
+        raise InputError(f"{key} must be an object with the fields {', '.join(sorted(allowed))}")
+    return v
+
+
+def _check_paint_options(p: dict, files: dict[str, int]) -> None:
+    """The A1111-derived options of a paint job: sampler, schedule, tiling, clip skip, eta, the
+    hires fix, SD upscale and masked-only inpainting (painterly.generation)."""
+    from painterly.generation.samplers import scheduler_spec
+    from painterly.generation.upscale import find_upscaler
+
+    for key in ("sampler", "schedule"):
+        if key in p and not isinstance(p[key], str):
+            raise InputError(f"{key} must be a name, got {p[key]!r}")
+    scheduler_spec(p.get("sampler"), p.get("schedule"))  # unknown names: InputError with the list
+    _bool(p, "tiling")
+    _number(p, "clip_skip", int, 0, 11)
+    _number(p, "eta", float, 0, 1)
+    hires = _options(p, "hires", HIRES_KEYS)
+    if hires is not None:
+        if files.get("image"):
+            raise InputError("hires applies to text to image; send no image with it")
+        _number(hires, "scale", float, 1, 8)
+        _number(hires, "width", int, 0, 2048)
+        _number(hires, "height", int, 0, 2048)
+        _number(hires, "steps", int, 1, 200)
+        _number(hires, "strength", float, 0, 1)
+        find_upscaler(hires.get("upscaler", "Latent"), latent=True)
+        for key in ("sampler", "schedule", "prompt", "negative"):
+            if key in hires and not isinstance(hires[key], str):
+                raise InputError(f"hires.{key} must be text")
+        if "sampler" in hires or "schedule" in hires:
+            scheduler_spec(hires.get("sampler") or p.get("sampler") or "Euler", hires.get("schedule"))
+        tw, th = _hires(hires).target((int(p.get("width", 512)), int(p.get("height", 512))))
+        if max(tw, th) > 2048:
+            raise InputError(f"hires size {tw}x{th}: each side must be at most 2048")
+    upscale = _options(p, "upscale", UPSCALE_KEYS)
+    if upscale is not None:
+        if not files.get("image") or files.get("mask"):
+            raise InputError("upscale (SD upscale) repaints an image: send one image and no mask")
+        _number(upscale, "scale", float, 1, 8)
+        _number(upscale, "overlap", int, 0, 2047)
+        find_upscaler(upscale.get("upscaler", "Lanczos"))
+    if "inpaint_area" in p:
+        if p["inpaint_area"] not in ("whole", "masked"):
+            raise InputError("inpaint_area must be 'whole' or 'masked'")
+        if p["inpaint_area"] == "masked" and not files.get("mask"):
+            raise InputError("inpaint_area 'masked' needs a mask")
+    _number(p, "inpaint_padding", int, 0, 2048)
 
 
 # --- running, in a worker process -----------------------------------------------------------
@@ -251,7 +323,8 @@ def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progre
     """Run one job; returns the image and the information to record with it.
 
     ``images`` maps each file field to the files to read (uploads or earlier results, resolved
-    by the worker from the data folder). ``progress(fraction)`` returns False once cancelled.
+    by the worker from the data folder). ``progress(fraction, step, steps)`` returns False once
+    cancelled and :data:`FINISH` once interrupted (a paint job then finishes as it stands).
     """
     import painterly
     from painterly.io import DEFAULT_LIMITS
@@ -296,18 +369,7 @@ def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progre
         return out, info
 
     if task == "paint":
-        from painterly.generation import generate
-
-        size = None
-        if "width" in params or "height" in params:
-            size = (int(params.get("width", 512)), int(params.get("height", 512)))
-        init = load(images["image"][0]) if images.get("image") else None
-        mask = load(images["mask"][0]) if images.get("mask") else None
-        out = generate(params["prompt"], model=params["model"], steps=params.get("steps"),
-                       seed=seed, size=size, negative=params.get("negative"),
-                       guidance=params.get("guidance"), init=init,
-                       strength=params.get("strength") if init is not None else None, mask=mask,
-                       progress=_steps(progress, 0.0, PAINTED))
+        out = _paint(params, images, load, seed, progress, info)
         if params.get("style"):
             out = painterly.stylize(out, params["style"], seed=seed)
             info["style"] = params["style"]
@@ -315,6 +377,7 @@ def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progre
         return out, info
 
     from painterly.curation.rank import curate  # task == "curate"
+
 
     pics = [load(p, max_size=1024) for p in images["image"]]
     model = None if params.get("no_clip") else params.get("model", DEFAULT_CLIP)
@@ -327,12 +390,60 @@ def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progre
     return pics[result.kept[0].index], info
 
 
+def _hires(h: dict):
+    from painterly.generation import Hires
+
+    h = dict(h)
+    wh = (int(h.pop("width", 0)), int(h.pop("height", 0)))
+    return Hires(size=wh if any(wh) else None, **h)
+
+
+def _paint(params: dict, images: dict[str, list[Path]], load, seed: int, progress: Progress,
+           info: dict) -> np.ndarray:
+    from painterly.generation import generate, sd_upscale
+    from painterly.generation.inpaint import inpaint_masked
+
+    def steps(done: int, total: int):
+        answer = progress(PAINTED * done / max(total, 1), done, total)  # the span to PAINTED
+        if answer == FINISH:
+            info["interrupted"] = True
+            info["interrupted_at"] = [done, total]
+        return answer
+
+    size = None
+    if "width" in params or "height" in params:
+        size = (int(params.get("width", 512)), int(params.get("height", 512)))
+    init = load(images["image"][0]) if images.get("image") else None
+    mask = load(images["mask"][0]) if images.get("mask") else None
+    options = dict(model=params["model"], steps=params.get("steps"), seed=seed,
+                   negative=params.get("negative"), guidance=params.get("guidance"),
+                   sampler=params.get("sampler"), schedule=params.get("schedule"),
+                   tiling=bool(params.get("tiling", False)), clip_skip=params.get("clip_skip"),
+                   eta=params.get("eta"), progress=steps)
+    if "upscale" in params:
+        up = params["upscale"]
+        return sd_upscale(params["prompt"], init, scale=float(up.get("scale", 2.0)),
+                          upscaler=up.get("upscaler", "Lanczos"), overlap=int(up.get("overlap", 64)),
+                          tile=size or (512, 512), strength=params.get("strength"), **options)
+    if mask is not None and params.get("inpaint_area") == "masked":
+        return inpaint_masked(params["prompt"], init, mask, size=size or (512, 512),
+                              padding=int(params.get("inpaint_padding", 0)),
+                              strength=params.get("strength"), **options)
+    hires = _hires(params["hires"]) if "hires" in params else None
+    return generate(params["prompt"], size=size, init=init, mask=mask, hires=hires,
+                    strength=params.get("strength") if init is not None else None, **options)
+
+
 def metadata(task: str, params: dict, info: dict) -> dict[str, Any]:
     """painterly's own metadata for the result file (nothing of the inputs' metadata)."""
     keep = ("task", "style", "strength", "seed", "prompt", "model", "steps")
     meta = {k: params[k] for k in keep if k in params}
     if "styles" in info:
         meta["styles"] = ",".join(f"{n}:{w}" for n, w in info["styles"])
+    if "infotext" in params:  # an A1111 call's own infotext, as A1111 writes it
+        from painterly.provenance.xmp import A1111_TEXT
+
+        meta[A1111_TEXT] = params["infotext"]
     return meta
 
 
@@ -360,7 +471,7 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     meta = metadata(task, params, info)
     if task == "curate":
         meta["provenance"] = Provenance(technique="curate", aigc=None)
-        return encode_image(image, fmt, metadata=meta)
+        return encode_image(image, fmt, metadata=meta, quality=int(params.get("quality", 92)))
     first = lambda field: (images.get(field) or [None])[0]  # noqa: E731
     label = LabelConfig() if params.get("visible_label", True) else None
     if label is not None and (why := label_fits(image.shape, config=label)) is not None:
@@ -397,5 +508,5 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         extra["subject"] = {"checked": False,
                             "note": f"not checked: the picture is under {MIN_SIDE} px"}
     info.update({k: extra[k] for k in ("subject", "watermark", "safety", "attribution") if k in extra})
-    return encode_image(image, fmt, metadata=meta)
+    return encode_image(image, fmt, metadata=meta, quality=int(params.get("quality", 92)))
 

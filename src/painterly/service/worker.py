@@ -48,6 +48,7 @@ class Worker:
         self.parent = os.getppid()
         self.job: dict | None = None  # the job being run
         self.lost = False  # the job was cancelled or its lease taken: stop, publish nothing
+        self.finish = False  # an interrupt asked the job to finish with what it has
         self.stopping = threading.Event()
         self._last_progress = 0.0
         self._last_fraction = 0.0
@@ -68,7 +69,9 @@ class Worker:
             if job is not None and not self.store.heartbeat(job["id"], self.owner, self.config.lease_s):
                 self.lost = True
 
-    def _progress(self, fraction: float) -> bool:
+    def _progress(self, fraction: float, step: int | None = None, steps: int | None = None):
+        """Record progress; False once the job is lost or cancelled, :data:`tasks.FINISH` once
+        an interrupt asks for the picture as it stands, else True."""
         job = self.job
         if job is None or self.lost:
             return False
@@ -76,9 +79,14 @@ class Worker:
         if (now - self._last_progress >= PROGRESS_EVERY_S or fraction >= 1.0
                 or fraction - self._last_fraction >= PROGRESS_STEP):
             self._last_progress, self._last_fraction = now, fraction
-            if not self.store.heartbeat(job["id"], self.owner, self.config.lease_s, fraction):
+            if not self.store.heartbeat(job["id"], self.owner, self.config.lease_s, fraction,
+                                        step, steps):
                 self.lost = True
-        return not self.lost
+            elif self.store.interrupt_requested(job["id"]):
+                self.finish = True
+        if self.lost:
+            return False
+        return tasks.FINISH if self.finish else True
 
     # --- one job -------------------------------------------------------------------------------
     def _inputs(self, job: dict) -> dict[str, list[Path]]:
@@ -97,7 +105,8 @@ class Worker:
         return out
 
     def run_job(self, job: dict) -> None:
-        self.job, self.lost, self._last_progress, self._last_fraction = job, False, 0.0, 0.0
+        self.job, self.lost, self.finish = job, False, False
+        self._last_progress, self._last_fraction = 0.0, 0.0
         params = json.loads(job["params"])
         try:
             inputs = self._inputs(job)
