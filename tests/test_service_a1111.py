@@ -139,7 +139,6 @@ def test_bad_a1111_requests_are_typed_4xx(server):
         ("/sdapi/v1/img2img", {"init_images": ["not base64!"], "styles": ["oil"]}, 422),
         ("/sdapi/v1/img2img", {"init_images": [base64.b64encode(b"%PDF-1.4").decode()],
                                "styles": ["oil"]}, 415),
-        ("/sdapi/v1/img2img", {"init_images": [ok], "styles": ["no-such-style"]}, 422),
         ("/sdapi/v1/img2img", {"init_images": [], "styles": ["oil"]}, 422),
         ("/sdapi/v1/txt2img", {"prompt": "x", "script_name": "x/y/z plot"}, 422),
         ("/sdapi/v1/txt2img", {"prompt": "x", "width": 10**6}, 422),
@@ -152,6 +151,11 @@ def test_bad_a1111_requests_are_typed_4xx(server):
             err = r.json()  # A1111's error body, painterly's error type inside
             assert set(err) == {"error", "detail", "body", "errors"}, err
             assert err["error"].endswith("Error") and err["detail"] == err["errors"] != ""
+        # an unknown style is ignored, as A1111 ignores unknown prompt styles, and said so
+        r = c.post("/sdapi/v1/img2img", json={"init_images": [ok],
+                                               "styles": ["oil", "no-such-style"]})
+        assert r.status_code == 200, r.text
+        assert "no-such-style" in r.json()["info"]
         r = c.post("/sdapi/v1/img2img", json={"init_images": [f"data:image/png;base64,{ok}"],
                                                "styles": ["pencil"], "seed": 1})
         assert r.status_code == 200 and not r.json()["images"][0].startswith("data:")
