@@ -42,6 +42,7 @@ STATUSES = {
     ("delete", "/v1/jobs/{job_id}"): (404,),
     ("get", "/v1/jobs/{job_id}/result"): (404, 409),
     ("get", "/v1/jobs/{job_id}/events"): (404,),
+    ("get", "/v1/jobs/{job_id}/thumbnail"): (404, 409),
     ("get", "/v1/styles/{name}/preview"): (403, 422, 503, 504),
     ("get", "/readyz"): (503,),
     ("post", "/v1/speech"): (413, 415, 422, 501),
@@ -195,9 +196,9 @@ def _job_schema() -> dict:
                          "size, subject check, watermark, visible label ..."}}}
 
 
-def _error_response(status: int, headers: dict | None = None) -> dict:
+def _error_response(status: int, headers: dict | None = None, schema: dict = ERROR) -> dict:
     out: dict[str, Any] = {"description": REASONS.get(status, "Error"),
-                           "content": {"application/json": {"schema": ERROR}}}
+                           "content": {"application/json": {"schema": schema}}}
     if headers:
         out["headers"] = headers
     return out
@@ -216,6 +217,11 @@ def document(app, config) -> dict:
     schemas["Error"] = {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["type", "message"],
         "properties": {"type": {"type": "string"}, "message": {"type": "string"}}}}}
+    # the AUTOMATIC1111 routes answer errors in A1111's own shape (its clients read "detail")
+    schemas["A1111Error"] = {"type": "object", "required": ["error", "detail"], "properties": {
+        "error": {"type": "string", "description": "painterly's error type"},
+        "detail": {"type": "string"}, "body": {"type": "string"}, "errors": {"type": "string"}}}
+    a1111_error = {"$ref": "#/components/schemas/A1111Error"}
     schemas["Job"] = _job_schema()
     job = {"$ref": "#/components/schemas/Job"}
     paths = doc["paths"]
@@ -250,8 +256,9 @@ def document(app, config) -> dict:
             "type": "string", "enum": ["queued", "running", "succeeded", "failed", "cancelled"]}},
         {"name": "limit", "in": "query", "required": False,
          "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}]
-    for path in ("/v1/jobs/{job_id}", "/v1/jobs/{job_id}/result", "/v1/jobs/{job_id}/events"):
-        for op in paths[path].values():
+    for path in ("/v1/jobs/{job_id}", "/v1/jobs/{job_id}/result", "/v1/jobs/{job_id}/events",
+                 "/v1/jobs/{job_id}/thumbnail"):
+        for op in paths.get(path, {}).values():
             for p in op.get("parameters", []):
                 if p["name"] == "job_id":
                     p["schema"] = {"type": "string", "pattern": "^[0-9a-f]{32}$",
@@ -268,8 +275,8 @@ def document(app, config) -> dict:
                 "data": {"type": "string", "description": "the job as JSON, as GET /v1/jobs/{id}"}}}}}}
     preview = paths["/v1/styles/{name}/preview"]["get"]
     preview["responses"]["200"] = {"description": "The style on a sample photo",
-                                   "content": {"image/png": {"schema": {"type": "string",
-                                                                        "format": "binary"}}}}
+                                   "content": {"image/webp": {"schema": {"type": "string",
+                                                                         "format": "binary"}}}}
     for p in preview.get("parameters", []):
         if p["name"] == "name":
             p["schema"] = {"type": "string", "enum": _style_names()}
@@ -281,12 +288,15 @@ def document(app, config) -> dict:
     for path, ops in paths.items():
         for method, op in ops.items():
             responses = op.setdefault("responses", {})
+            shape = a1111_error if path.startswith("/sdapi/") else ERROR
             for status in STATUSES.get((method, path), ()):
-                responses[str(status)] = _error_response(status, retry if status == 429 else None)
-            if "422" in responses and str(responses["422"]).find("HTTPValidationError") >= 0:
-                responses["422"] = _error_response(422)
+                responses[str(status)] = _error_response(status, retry if status == 429 else None,
+                                                         shape)
+            if "422" in responses and (str(responses["422"]).find("HTTPValidationError") >= 0
+                                       or path.startswith("/sdapi/")):
+                responses["422"] = _error_response(422, schema=shape)
             if "requestBody" in op and path != "/v1/jobs":  # a body that is not JSON at all
-                responses.setdefault("400", _error_response(400))
+                responses.setdefault("400", _error_response(400, schema=shape))
             if path not in PROBES:  # the guard: another host name, another site
                 responses.setdefault("403", _error_response(403))
             if config.token and path not in PROBES:

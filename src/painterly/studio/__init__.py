@@ -34,8 +34,10 @@ def install(app, *, live_config=None, speech: bool = True) -> None:
 
     app.mount("/studio", StaticFiles(directory=STATIC), name="studio")
 
+    from painterly.text.match import MAX_PROMPT_CHARS
+
     @app.get("/v1/styles/match", tags=["styles"])
-    async def match_styles(prompt: str = Query(..., max_length=2000)):
+    async def match_styles(prompt: str = Query(..., max_length=MAX_PROMPT_CHARS)):
         """The styles a prompt (English or Chinese) picks, with their weights: what a job with
         this ``prompt`` would paint with. 422 when no style matches the words."""
         from painterly.studio.words import match
