@@ -307,7 +307,7 @@ def test_io_is_the_ground_floor():
 
     import painterly.io
 
-    for mod in ("painterly.io",):
+    for mod in ("painterly.io", "painterly.videoio"):
         src = Path(__import__(mod, fromlist=["_"]).__file__).read_text()
         for node in ast.walk(ast.parse(src)):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
