@@ -265,7 +265,9 @@ class ClipReader:
         if getattr(cc, "color_trc", None) in _HDR_TRC:
             raise InputError(f"{label}: HDR video (PQ or HLG transfer) is not supported: painting "
                              "needs SDR frames; convert it to SDR first")
-        first = self._first_frame(v)
+        first = self._first_frame(v)  # opens the file again: c and v are closed
+        c = self._c
+        v = c.streams.video[0]
         rot = _rotation(v, first)
         w, h = (cc.height, cc.width) if rot in (90, 270) else (cc.width, cc.height)
         a = c.streams.audio[0] if c.streams.audio else None
@@ -283,12 +285,11 @@ class ClipReader:
                 raise InputError(f"{self.path}: the clip has no frames")
         except av.error.FFmpegError as e:
             raise InputError(f"{self.path}: cannot decode the first frame ({_why(e)})") from None
-        try:
-            self._c.seek(0)
-        except av.error.FFmpegError:  # unseekable: open it again
-            self._c.close()
-            self._c = av.open(str(self.path), metadata_errors="replace")
-            self._c.streams.video[0].thread_type = "AUTO"
+        # open it again rather than seek to 0: a seek lands on the first video key frame and
+        # would skip what comes before it (AAC's priming packet, at a negative time)
+        self._c.close()
+        self._c = av.open(str(self.path), metadata_errors="replace")
+        self._c.streams.video[0].thread_type = "AUTO"
         return frame
 
     def __enter__(self) -> ClipReader:
@@ -365,7 +366,9 @@ class ClipReader:
                     if packet.pts is None or packet.dts is None:
                         continue
                     t = float(packet.pts * packet.time_base) - v_start
-                    if t >= self.start - 1e-6 and (self.end is None or t < self.end):
+                    # from the start, every packet (AAC's priming packet has a negative time)
+                    if (self.start <= 0 or t >= self.start - 1e-6) and (
+                            self.end is None or t < self.end):
                         yield "audio", packet
                     continue
                 try:
@@ -562,7 +565,7 @@ class ClipWriter:
             return
         if self._a_copy:
             shift = round(offset / float(packet.time_base))
-            if packet.pts - shift < 0:
+            if shift > 0 and packet.pts - shift < 0:
                 return
             packet.pts -= shift
             packet.dts -= shift
