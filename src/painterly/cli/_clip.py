@@ -109,10 +109,16 @@ def stylize_clip_command(src: Path, output: Path, *, style: list[str], prompt: s
     finish_frame, tags, blocks = clip_trust(finish, params=params, inputs={"clip": src, **inputs},
                                             fmt=CLIP_OUTPUTS[output.suffix.lower()])
     label = f"stylize: {params.get('style') or 'prompt'}"
-    with clip_progress(label) as step:
-        res = stylize_clip(src, output, paint, stabilize=stab, finish_frame=finish_frame,
-                           tags=tags, blocks=blocks, start=start, end=end, max_size=max_size, fps=fps,
-                           progress=step)
+    try:
+        with clip_progress(label) as step:
+            res = stylize_clip(src, output, paint, stabilize=stab, finish_frame=finish_frame,
+                               tags=tags, blocks=blocks, start=start, end=end,
+                               max_size=max_size, fps=fps, progress=step)
+    except KeyboardInterrupt:  # the writer has removed its temporary file
+        import typer
+
+        typer.echo(f"painterly: interrupted: {output} not written", err=True)
+        return 130
     if res.corrupt_packets:
         note(f"painterly: note: {src.name}: {res.corrupt_packets} damaged video packet(s) could "
              "not be decoded; their frames are missing from the result", highlight=False)
