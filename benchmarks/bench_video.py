@@ -117,6 +117,49 @@ def flicker(src: Path, folder: Path, style: str, seconds: float = 2.0) -> dict:
     return out
 
 
+def loop_clip(src: Path, dst: Path, times: int) -> Path:
+    """``src`` repeated ``times`` times by remuxing its packets (no re-encoding): a long clip
+    made in seconds."""
+    import av
+
+    with av.open(str(src)) as a, av.open(str(dst), "w") as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in (a.streams.video[0],
+                                                                        a.streams.audio[0])}
+        length = {s.index: s.duration for s in (a.streams.video[0], a.streams.audio[0])}
+        for k in range(times):
+            a.seek(0)
+            for p in a.demux(*[a.streams.video[0], a.streams.audio[0]]):
+                if p.dts is None:
+                    continue
+                shift = k * length[p.stream.index]
+                p.pts += shift
+                p.dts += shift
+                p.stream = streams[p.stream.index]
+                out.mux(p)
+    return dst
+
+
+def memory(folder: Path, style: str) -> None:
+    """Peak RSS of the whole process for a 10-minute 1080p 30 fps clip (and a 10-s one): every
+    frame is decoded; --fps 0.2 paints one frame in 150 (painting all 18,000 takes hours here)."""
+
+
+    short = make_source(folder, 10.0, size=(1920, 1080))
+    long = loop_clip(short, folder / "long.mp4", 60)
+    for name, clip in (("10 s", short), ("10 min", long)):
+        r = subprocess.run(
+            ["/usr/bin/time", "-f", "%M %e", sys.executable, "-m", "painterly", "stylize",
+             clip.name, "-o", f"out-{clip.stem}.mp4", "--style", style, "--fps", "0.2",
+             "--no-watermark"], cwd=folder, capture_output=True, text=True,
+            env={**os.environ, "PAINTERLY_HOME": str(folder / "home")})
+        if r.returncode != 0:
+            raise SystemExit(r.stderr)
+        kb, wall = r.stderr.strip().splitlines()[-1].split()
+        print(f"| 1920x1080 30 fps, {name} ({clip.stat().st_size / 1e6:.0f} MB) | --fps 0.2, "
+              f"{style} | peak RSS {int(kb) / 1024:.0f} MiB | {float(wall):.0f} s |")
+
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10.0)
@@ -125,10 +168,15 @@ def main() -> None:
     ap.add_argument("--image-frames", type=int, default=30, help="frames painted as images")
     ap.add_argument("--shares-seconds", type=float, default=2.0,
                     help="seconds of the clip painted in-process for the stage shares")
+    ap.add_argument("--memory", action="store_true",
+                    help="only the peak RSS of a 10-minute 1080p clip")
     a = ap.parse_args()
     print(f"load: {os.getloadavg()}, cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
+        if a.memory:
+            memory(d, a.filter)
+            return
         src = make_source(d, a.seconds)
         n = round(a.seconds * 30)
         wall, t = floor(src, d / "floor.mp4")

@@ -179,3 +179,14 @@ def test_curate_contact_sheet_gets_the_trust_steps(tmp_path, chelsea, monkeypatc
     plain = inspect(tmp_path / "b" / "contact-sheet.png", watermark=False)["provenance"]
     assert marked["technique"] == "curate" and "visible_label" in marked
     assert "watermark" in marked and "watermark" not in plain
+
+
+def test_the_public_save_image_still_writes_the_label(tmp_path, art):
+    """``painterly.save_image`` is provenance's save_artwork (the label and record), while
+    ``painterly.io.save_image`` is the plain writer that takes ready blocks."""
+    import painterly
+
+    labelled = painterly.save_image(art, tmp_path / "a.png", metadata={"style": "oil"})
+    assert parse_xmp(read_xmp(labelled.read_bytes()))["ai_label"]["Label"] == "1"
+    plain = save_image(art, tmp_path / "b.png").read_bytes()
+    assert read_xmp(plain) is None
