@@ -414,3 +414,18 @@ def test_cli_errors_are_one_line(tmp_path, clip, capsys, photo):
         err = capsys.readouterr().err
         assert msg in err and "Traceback" not in err, err
     assert not (tmp_path / "o.mp4").exists() and not (tmp_path / "o.png").exists()
+
+
+def test_an_encoder_error_stops_the_clip_and_leaves_no_file(tmp_path, clip):
+    """Frames are encoded on their own thread: its error still reaches the caller."""
+    count = [0]
+
+    def shrinks(x):
+        count[0] += 1
+        return x[:-2] if count[0] == 5 else x  # the fifth frame has another size
+
+    with pytest.raises(InputError, match="in a clip of 160x120"):
+        stylize_clip(clip, tmp_path / "o.mp4", shrinks)
+    assert count[0] < 24  # stopped early, not after painting everything
+    _no_leftovers(tmp_path, keep={"in.mp4"})
+    assert not (tmp_path / "o.mp4").exists()
