@@ -100,6 +100,12 @@ def test_start_end_fps_and_max_size(tmp_path, photo):
         assert float(a.duration * a.time_base) == pytest.approx(1.0, abs=0.1)
 
 
+def test_a_low_fps_is_not_taken_for_a_truncated_file(tmp_path, photo):
+    src = make_clip(tmp_path / "in.mp4", photo, seconds=3.0, fps=24, size=(64, 48))
+    out = stylize_clip(src, tmp_path / "o.mp4", invert, fps=0.5)  # one frame in 48
+    assert out.frames == 2 and probe(out.path)["frames"] == 2
+
+
 def test_rotation_is_applied_to_the_pixels(tmp_path, photo):
     src = make_clip(tmp_path / "rot.mp4", photo, seconds=0.25, fps=24, size=(160, 96),
                     rotation=90)

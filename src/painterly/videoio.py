@@ -384,6 +384,7 @@ class ClipReader:
                         continue
                     if self.end is not None and t >= self.end:
                         return
+                    last = t  # decoded up to here (frames left out by --fps included)
                     if self.step is not None and t < next_time - 1e-6:
                         continue
                     if self.step is not None:
@@ -392,7 +393,6 @@ class ClipReader:
                     if count > self.limits.max_frames:
                         raise LimitError(f"{self.label}: more than {self.limits.max_frames} frames "
                                          "(limit max_frames)")
-                    last = t
                     yield "video", Frame(self._image(frame), t - self.start,
                                          round((t - self.start) / float(frame.time_base)),
                                          Fraction(frame.time_base))
