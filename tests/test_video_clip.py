@@ -101,8 +101,8 @@ def test_start_end_fps_and_max_size(tmp_path, photo):
 
 
 def test_a_low_fps_is_not_taken_for_a_truncated_file(tmp_path, photo):
-    src = make_clip(tmp_path / "in.mp4", photo, seconds=3.0, fps=24, size=(64, 48))
-    out = stylize_clip(src, tmp_path / "o.mp4", invert, fps=0.5)  # one frame in 48
+    src = make_clip(tmp_path / "in.mp4", photo, seconds=4.0, fps=24, size=(64, 48))
+    out = stylize_clip(src, tmp_path / "o.mp4", invert, fps=0.4)  # frames at 0 and 2.5 s
     assert out.frames == 2 and probe(out.path)["frames"] == 2
 
 
