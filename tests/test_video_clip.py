@@ -435,3 +435,16 @@ def test_an_encoder_error_stops_the_clip_and_leaves_no_file(tmp_path, clip):
     assert count[0] < 24  # stopped early, not after painting everything
     _no_leftovers(tmp_path, keep={"in.mp4"})
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_gif_frames_keep_their_colours(tmp_path, clip):
+    """GIF: each frame quantised to its own 256-colour palette (the palette's byte order is
+    PyAV's): the colours stay those of the painting, channel by channel."""
+    from PIL import Image
+
+    out = stylize_clip(clip, tmp_path / "o.gif", invert)
+    want = 255 - probe(clip)["first"].astype(int)
+    with Image.open(out.path) as im:
+        got = np.asarray(im.convert("RGB")).astype(int)
+    per_channel = np.abs(got - want).reshape(-1, 3).mean(axis=0)
+    assert (per_channel < 8).all(), per_channel

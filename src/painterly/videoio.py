@@ -503,7 +503,7 @@ class ClipWriter:
                          "row-mt": "1"}
             self._colour(v)
         elif self.fmt == "gif":
-            v.pix_fmt = "rgb8"
+            v.pix_fmt = "pal8"  # each frame with its own 256-colour palette (see write)
         else:  # webp
             v.pix_fmt = "yuv420p"
             v.options = {"quality": "80", "loop": "0"}
@@ -550,7 +550,10 @@ class ClipWriter:
                              f"{self.size[0]}x{self.size[1]}")
         pts = max(int(pts), self._last_pts + 1)  # strictly increasing, as muxers need
         self._last_pts = pts
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        if self.fmt == "gif":
+            frame = av.VideoFrame.from_ndarray(_palette_frame(rgb), format="pal8")
+        else:
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
         if self.fmt in ("mp4", "webm"):
             frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709")
         frame.pts, frame.time_base = pts, self.time_base
@@ -613,6 +616,20 @@ class ClipWriter:
             self._c.close()
         with contextlib.suppress(OSError):
             self.tmp.unlink()
+
+
+def _palette_frame(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An RGB frame as 256 palette indices and its palette: Pillow's median-cut quantiser,
+    Floyd-Steinberg dithered."""
+    from PIL import Image
+
+    q = Image.fromarray(rgb, mode="RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                                  dither=Image.Dither.FLOYDSTEINBERG)
+    pal = np.zeros((256, 4), np.uint8)  # PyAV's PAL8 rows read as A, R, G, B (checked in tests)
+    colours = np.frombuffer(bytes(q.getpalette()[:768]), np.uint8).reshape(-1, 3)
+    pal[: len(colours), 1:] = colours
+    pal[:, 0] = 255
+    return np.ascontiguousarray(np.asarray(q, dtype=np.uint8)), pal
 
 
 def append_xmp_box(path: str | os.PathLike, xmp: str) -> None:
