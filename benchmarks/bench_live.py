@@ -43,9 +43,10 @@ from pathlib import Path
 import numpy as np
 
 import painterly
-from painterly.io import encode_image, load_image, resize_max
+from painterly.io import load_image, resize_max
 from painterly.live import LiveConfig, paint_frame
 from painterly.live.protocol import pack_frame, unpack_painted
+from painterly.provenance.artwork import encode_artwork
 from painterly.styles import get_style
 from painterly.video import Stabilizer, StabilizerConfig, stabilize, warping_error
 from painterly.video.synthetic import CameraPath, camera_clip
@@ -83,14 +84,14 @@ def flicker(frames, flows, style: str, budget_fps: int) -> dict:
 
 
 def compute(frames, style: str, rounds: int = 3) -> dict:
-    jpegs = [encode_image(f, "JPEG", quality=85) for f in frames]
+    jpegs = [encode_artwork(f, "JPEG", quality=85) for f in frames]
     spec, stab, times, cpu = get_style(style), Stabilizer(), [], []
     for _ in range(rounds):
         for j in jpegs:
             t, c = time.perf_counter(), time.process_time()
             f = load_image(j, max_size=LiveConfig().max_side)
             out = stab(f, paint_frame(f, spec))
-            encode_image(out, "JPEG", quality=LiveConfig().jpeg_quality)
+            encode_artwork(out, "JPEG", quality=LiveConfig().jpeg_quality)
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
     ms, best = 1000 * statistics.median(times), 1000 * min(times)
@@ -272,7 +273,7 @@ def websocket_section(args, frames) -> None:
     print("| style | beside | size | sent | painted | painted fps | latency median ms | p95 ms | "
           "server ms | painted side px | dropped |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    jpegs = [encode_image(f, "JPEG", quality=85) for f in frames]
+    jpegs = [encode_artwork(f, "JPEG", quality=85) for f in frames]
     port = free_port()
     proc = serve(port)
     try:

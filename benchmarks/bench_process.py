@@ -208,7 +208,8 @@ def bench_png(work: Path) -> list[dict]:
 
     import painterly
     from painterly._png import encode_rgb
-    from painterly.io import encode_image, load_image, to_pil
+    from painterly.io import load_image, to_pil
+    from painterly.provenance.artwork import encode_artwork
 
     photo = load_image(TESTDATA / "photos" / "golden_gate.jpg", max_size=1024)
     arts = {"neural (starry_night)": painterly.stylize(photo, str(TESTDATA / "paintings" / PAINTINGS[0])),
@@ -226,7 +227,7 @@ def bench_png(work: Path) -> list[dict]:
                     ("painterly fast (painterly._png: Paeth rows, ISA-L level 1)",
                      lambda r=rgb: encode_rgb(r)),
                     ("painterly small (the smallest of fast, Pillow zlib 9, Pillow Huffman-only)",
-                     lambda a=art: encode_image(a, "PNG", png_compression="small"))]
+                     lambda a=art: encode_artwork(a, "PNG", png_compression="small"))]
         for name, encode in settings:
             times = []
             for _ in range(3):

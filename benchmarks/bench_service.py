@@ -248,12 +248,12 @@ def idle_sockets(url: str, n: int, header_s: float) -> dict:
 
 def _direct_worker(data: bytes, style: str, seconds: float, out) -> None:
     import painterly
-    from painterly.io import encode_image
+    from painterly.provenance.artwork import encode_artwork
 
     painterly.stylize(painterly.load_image(data), style, seed=1)  # warm, as a server's worker is
     n, end, cpu0 = 0, time.monotonic() + seconds, time.process_time()
     while time.monotonic() < end:
-        encode_image(painterly.stylize(painterly.load_image(data), style, seed=1), "PNG")
+        encode_artwork(painterly.stylize(painterly.load_image(data), style, seed=1), "PNG")
         n += 1
     out.put((n, time.process_time() - cpu0))
 
@@ -305,7 +305,8 @@ def run_a1111(args) -> dict:
     import numpy as np
 
     from painterly.generation import generate, load_pipeline
-    from painterly.io import encode_image, load_image
+    from painterly.io import load_image
+    from painterly.provenance.artwork import encode_artwork
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-a1111-"))
     folder = _sd_turbo_arch(tmp / "sd-turbo-arch")
@@ -342,11 +343,11 @@ def run_a1111(args) -> dict:
             for name, (route, body, direct) in calls.items():
                 for extra in ({}, {"override_settings": plain}):
                     c.post(route, json={**body, **extra}).raise_for_status()  # warm the worker
-                encode_image(direct(), "PNG")  # and this process
+                encode_artwork(direct(), "PNG")  # and this process
                 times: dict[str, list[float]] = {"direct": [], "trust on": [], "trust off": []}
                 for _ in range(args.rounds):
                     t0 = time.perf_counter()
-                    encode_image(direct(), "PNG")
+                    encode_artwork(direct(), "PNG")
                     times["direct"].append(time.perf_counter() - t0)
                     for trust, extra in (("trust on", {}), ("trust off", {"override_settings": plain})):
                         t0 = time.perf_counter()

@@ -17,6 +17,8 @@ import painterly.io
 from painterly.cli import main
 from painterly.cli._common import run_batch
 from painterly.io import encode_image, load_image, save_image
+from painterly.provenance import artwork
+from painterly.provenance.artwork import encode_artwork
 from painterly.styles import filter_style, unregister
 
 stylize_module = importlib.import_module("painterly.engine")  # where `painterly.stylize` lives
@@ -45,7 +47,7 @@ def folder(tmp_path, small_photo):
 
 def test_batch_goes_on_past_any_failure(tmp_path, folder, invert_style, monkeypatch, capsys):
     (folder / "p1.png").write_bytes(b"\x89PNG\r\n\x1a\nnot an image")  # unreadable
-    real_stylize, real_save = stylize_module.stylize, painterly.io.save_image
+    real_stylize, real_save = stylize_module.stylize, artwork.save_artwork
     marker = load_image(folder / "p2.png")
 
     def stylize(img, *a, **k):  # an OpenCV-like error that is not painterly's own
@@ -59,7 +61,7 @@ def test_batch_goes_on_past_any_failure(tmp_path, folder, invert_style, monkeypa
         return real_save(img, path, **k)
 
     monkeypatch.setattr(stylize_module, "stylize", stylize)
-    monkeypatch.setattr(painterly.io, "save_image", save_image)
+    monkeypatch.setattr(artwork, "save_artwork", save_image)
     out = tmp_path / "out"
     code = main(["stylize", str(folder), "-o", str(out), "--style", invert_style])
     assert code == 2
@@ -94,7 +96,7 @@ def _files(tmp_path, n):
 def test_batch_holds_at_most_workers_images(tmp_path, monkeypatch):
     """Peak memory is bounded: never more images in flight than worker threads."""
     live, peak, lock = [0], [0], threading.Lock()
-    real_save = painterly.io.save_image
+    real_save = artwork.save_artwork
 
     def load(src):
         with lock:
@@ -107,7 +109,7 @@ def test_batch_holds_at_most_workers_images(tmp_path, monkeypatch):
         with lock:
             live[0] -= 1
 
-    monkeypatch.setattr(painterly.io, "save_image", save_image)
+    monkeypatch.setattr(artwork, "save_artwork", save_image)
     files, outs = _files(tmp_path, 40)
     code = run_batch(files, outs, tmp_path / "out", "t", lambda x: (x, {}), load=load,
                      painters=3, workers=3)
@@ -153,8 +155,8 @@ def test_painters_bound_how_many_paint_at_once(tmp_path, painters):
 
 def test_png_compression_fast_or_small(tmp_path, small_photo, capsys):
     img = np.ascontiguousarray(np.tile(small_photo, (2, 2, 1)))
-    fast = encode_image(img, "PNG", metadata={"style": "x"})
-    small = encode_image(img, "PNG", metadata={"style": "x"}, png_compression="small")
+    fast = encode_artwork(img, "PNG", metadata={"style": "x"})
+    small = encode_artwork(img, "PNG", metadata={"style": "x"}, png_compression="small")
     assert len(small) <= len(fast) < img.size  # compressed, and "small" never larger
     for data in (fast, small):
         np.testing.assert_array_equal(load_image(data), load_image(encode_image(img, "PNG")))

@@ -207,3 +207,43 @@ def test_debug_in_a_terminal_shows_the_traceback(tmp_path):
     assert rc != 0
     assert "Traceback" in out and "no such file or folder" in out
     assert "lost sys.stderr" not in out
+
+
+def _clip(tmp_path: Path, seconds: float, size=(192, 144)) -> Path:
+    pytest.importorskip("av")
+    sys.path.insert(0, str(TESTS))
+    from _clips import make_clip
+
+    from painterly.io import resize_max
+    from painterly.samples import sample_photo
+
+    return make_clip(tmp_path / "clip.mp4", resize_max(sample_photo("chelsea"), 400),
+                     seconds=seconds, fps=24, size=size)
+
+
+def test_stylize_a_clip(tmp_path):
+    """A clip: a bar with frames done, frames per second and the time left; exit 0; the file."""
+    _clip(tmp_path, 2.0)
+    rc, out = run_in_terminal(["stylize", "clip.mp4", "-o", "out.mp4", "--style", "pencil"],
+                              tmp_path)
+    assert rc == 0, out
+    assert_drew_a_bar_and_restored_the_cursor(out)
+    assert "48/48" in out and "frames/s" in out
+    assert "wrote out.mp4 (48 frames" in out
+    assert (tmp_path / "out.mp4").stat().st_size > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "out.mp4"]
+
+
+def test_ctrl_c_on_a_clip_leaves_no_file(tmp_path):
+    _clip(tmp_path, 6.0, size=(320, 240))
+
+    def writing() -> bool:  # the writer's temporary file is there: frames are being painted
+        return any(p.name.startswith(".out.mp4.") for p in tmp_path.iterdir())
+
+    rc, out = run_in_terminal(["stylize", "clip.mp4", "-o", "out.mp4", "--style",
+                               "starry-swirls"], tmp_path, interrupt=writing)
+    assert rc == 130, out
+    assert "interrupted" in out and "Traceback" not in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]  # no output, no temporary
+    raw = out.encode()
+    assert raw.rfind(SHOW) > raw.rfind(HIDE), "the cursor was left hidden"

@@ -7,6 +7,7 @@ import struct
 import time
 import tracemalloc
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from painterly.io import (
     save_image,
     to_image,
 )
+from painterly.provenance.artwork import save_artwork
 
 
 def _check_contract(img: np.ndarray, shape=None) -> None:
@@ -266,7 +268,7 @@ def test_output_carries_no_exif_or_gps(tmp_path, gradient):
     gradient.save(buf, format="JPEG", exif=exif.tobytes())
     img = load_image(buf.getvalue())
     for ext in ("png", "jpg", "webp"):
-        out = save_image(img, tmp_path / f"o.{ext}", metadata={"style": "oil"})
+        out = save_artwork(img, tmp_path / f"o.{ext}", metadata={"style": "oil"})
         with Image.open(out) as im:
             assert not im.getexif(), ext
             assert "exif" not in im.info and "icc_profile" not in im.info
@@ -292,3 +294,41 @@ def test_resize_max():
     assert resize_max(img, 400).shape == (100, 50, 3)  # never upscales
     with pytest.raises(InputError):
         resize_max(img, 0)
+
+
+def test_io_is_the_ground_floor():
+    """painterly.io (images, and the clip reader/writer) takes ready metadata blocks and imports
+    nothing of painterly.provenance, not even lazily inside a function: provenance builds the
+    blocks and calls io, never the other way round (the old circle io -> provenance.xmp ->
+    provenance.record -> io)."""
+    import ast
+    import subprocess
+    import sys
+
+    import painterly.io
+
+    for mod in ("painterly.io", "painterly.videoio"):
+        src = Path(__import__(mod, fromlist=["_"]).__file__).read_text()
+        for node in ast.walk(ast.parse(src)):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.startswith("painterly.provenance") for n in names), (mod, names)
+    code = ("import sys, numpy as np, painterly.io as io\n"
+            "io.encode_image(np.zeros((8, 8, 3), np.float32), 'PNG', xmp='<x/>', text={'a': 'b'})\n"
+            "io.encode_image(np.zeros((8, 8, 3), np.float32), 'JPEG', xmp='<x/>')\n"
+            "print(sorted(m for m in sys.modules if m.startswith('painterly.provenance')))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+    assert painterly.io.PNG_XMP_KEY == "XML:com.adobe.xmp"
+
+
+def test_io_writes_the_blocks_it_is_given(tmp_path):
+    img = np.full((16, 16, 3), 0.5, np.float32)
+    xmp = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><given/></x:xmpmeta>'
+    for ext in ("png", "jpg", "webp"):
+        data = save_image(img, tmp_path / f"b.{ext}", xmp=xmp, text={"painterly:k": "v"}).read_bytes()
+        assert b"<given/>" in data
+    assert read_metadata(tmp_path / "b.png") == {"k": "v"}
+    plain = save_image(img, tmp_path / "p.png").read_bytes()
+    assert b"xmpmeta" not in plain and b"TC260" not in plain

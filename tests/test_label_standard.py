@@ -33,6 +33,7 @@ from conftest import need_tool
 from PIL import Image
 
 from painterly.io import save_image, to_image
+from painterly.provenance.artwork import save_artwork
 from painterly.provenance.readback import inspect
 
 TC260_NS = "http://www.tc260.org.cn/ns/AIGC/1.0/"  # TC260-PG-20258A: AIGC_NS_URI
@@ -101,7 +102,7 @@ def art() -> np.ndarray:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_exiftool_reads_the_label_in_every_format(exiftool, art, fmt, tmp_path):
-    path = save_image(art, tmp_path / f"art.{fmt}", metadata={"style": "oil", "seed": 4})
+    path = save_artwork(art, tmp_path / f"art.{fmt}", metadata={"style": "oil", "seed": 4})
     label, prefix = _label_in(_xmp_by_exiftool(exiftool, path))
     assert prefix == TC260_PREFIX
     assert label.pop("__order__") == KEYS
@@ -116,7 +117,7 @@ def test_exiftool_reads_the_label_in_every_format(exiftool, art, fmt, tmp_path):
 def test_the_png_label_binds_the_pixels_a_reader_decodes(exiftool, art, tmp_path):
     """ReservedCode1 is sha256 of the 8-bit RGB pixels (painterly's use of the reserved field,
     record.py); ProduceID its first 32 hex digits. PNG is lossless, so a reader can check it."""
-    path = save_image(art, tmp_path / "art.png")
+    path = save_artwork(art, tmp_path / "art.png")
     label, _ = _label_in(_xmp_by_exiftool(exiftool, path))
     with Image.open(path) as im:
         digest = hashlib.sha256(np.asarray(im.convert("RGB")).tobytes()).hexdigest()

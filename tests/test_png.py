@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 from painterly import _png
-from painterly.io import encode_image, read_metadata, to_uint8
+from painterly.io import read_metadata, to_uint8
+from painterly.provenance.artwork import encode_artwork
 
 
 def _images():
@@ -107,7 +108,7 @@ def test_without_isal_zlib_writes_the_same_pixels(monkeypatch):
 
 def test_encode_image_uses_it_with_painterly_metadata():
     img = np.random.default_rng(1).random((40, 60, 3), dtype=np.float32)
-    data = encode_image(img, "PNG", metadata={"style": "oil", "prompt": "水墨"})
+    data = encode_artwork(img, "PNG", metadata={"style": "oil", "prompt": "水墨"})
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")), to_uint8(img))
     meta = read_metadata(data)
     assert meta["style"] == "oil" and meta["prompt"] == "水墨"

@@ -13,8 +13,9 @@ pytest.importorskip("c2pa")
 pytest.importorskip("cryptography")
 
 from painterly.cli import main
-from painterly.io import encode_image, save_image
+from painterly.io import save_image
 from painterly.provenance import InputRef, Provenance, SignConfig, inspect
+from painterly.provenance.artwork import encode_artwork
 from painterly.provenance.c2pa_sign import TRAINED_ALGORITHMIC_MEDIA, verify
 from painterly.provenance.keys import init_keys, key_paths
 
@@ -38,7 +39,7 @@ def art():
 def _signed(art, fmt, home):
     prov = Provenance(technique="stylize", inputs=(InputRef("photo", "cd" * 32, "cat.jpg", "image/jpeg"),),
                       sign=SignConfig(home))
-    return encode_image(art, fmt, metadata={"style": "oil", "provenance": prov})
+    return encode_artwork(art, fmt, metadata={"style": "oil", "provenance": prov})
 
 
 def test_keys_are_a_two_level_chain_with_c2pa_usages(home):
@@ -104,7 +105,7 @@ def test_edited_pixels_are_invalid_with_hash_mismatch(art, fmt, home):
 
 
 def test_unsigned_file_has_no_manifest(art):
-    assert verify(encode_image(art, "PNG"), "PNG") is None
+    assert verify(encode_artwork(art, "PNG"), "PNG") is None
 
 
 def test_cli_signs_when_keys_exist_and_no_sign_skips(tmp_path, monkeypatch, small_photo, capsys):
@@ -126,5 +127,5 @@ def test_cli_signs_when_keys_exist_and_no_sign_skips(tmp_path, monkeypatch, smal
 
 def test_inspect_without_c2pa_says_not_checked(art, hide_package):
     hide_package("c2pa")
-    info = inspect(encode_image(art, "PNG"), watermark=False)
+    info = inspect(encode_artwork(art, "PNG"), watermark=False)
     assert info["c2pa"]["state"] is None and "trust extra" in info["c2pa"]["note"]

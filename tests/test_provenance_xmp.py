@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 from painterly.cli import main
-from painterly.io import encode_image, load_image, save_image
+from painterly.io import load_image, save_image
 from painterly.provenance import InputRef, Provenance, inspect
+from painterly.provenance.artwork import encode_artwork, save_artwork
 from painterly.provenance.record import pixel_sha256
 from painterly.provenance.xmp import PAINTERLY_NS, TC260_NS, parse_xmp, read_xmp
 
@@ -27,7 +28,7 @@ def art() -> np.ndarray:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_label_and_provenance_round_trip(art, fmt):
     prov = Provenance(technique="stylize", inputs=(InputRef("photo", "ab" * 32, "cat.jpg"),))
-    data = encode_image(art, fmt, metadata={"style": "oil", "seed": 7, "strength": 0.5,
+    data = encode_artwork(art, fmt, metadata={"style": "oil", "seed": 7, "strength": 0.5,
                                             "provenance": prov})
     info = inspect(data, watermark=False)
     assert info["format"] == fmt
@@ -45,7 +46,7 @@ def test_label_and_provenance_round_trip(art, fmt):
 
 
 def test_png_has_a1111_parameters(art):
-    data = encode_image(art, "PNG", metadata={"prompt": "a cat, oil", "negative": "blur",
+    data = encode_artwork(art, "PNG", metadata={"prompt": "a cat, oil", "negative": "blur",
                                               "seed": 3, "steps": 1})
     with Image.open(io.BytesIO(data)) as im:
         text = im.info["parameters"]
@@ -104,13 +105,13 @@ def test_no_input_metadata_is_carried(tmp_path):
              xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">SecretXmp</x:xmpmeta>')
     img = load_image(buf.getvalue())
     for ext in ("png", "jpg", "webp"):
-        data = save_image(img, tmp_path / f"o.{ext}", metadata={"style": "oil"}).read_bytes()
+        data = save_artwork(img, tmp_path / f"o.{ext}", metadata={"style": "oil"}).read_bytes()
         assert b"SecretCamera" not in data and b"SecretXmp" not in data
         assert parse_xmp(read_xmp(data))["ai_label"]["Label"] == "1"
 
 
 def test_inspect_cli_json(tmp_path, art, capsys):
-    out = save_image(art, tmp_path / "a.webp", metadata={"style": "ink", "seed": 2})
+    out = save_artwork(art, tmp_path / "a.webp", metadata={"style": "ink", "seed": 2})
     assert main(["inspect", str(out), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["ai_label"]["Label"] == "1"
@@ -148,7 +149,7 @@ def test_cli_output_carries_watermark_by_default(tmp_path, chelsea, capsys, monk
 
 
 def test_files_that_are_not_ai_made_can_go_without_the_label(art):
-    data = encode_image(art, "JPEG", metadata={"provenance": Provenance(aigc=None, technique="sample")})
+    data = encode_artwork(art, "JPEG", metadata={"provenance": Provenance(aigc=None, technique="sample")})
     info = inspect(data, watermark=False)
     assert info["ai_label"] is None and info["provenance"]["technique"] == "sample"
 
@@ -178,3 +179,14 @@ def test_curate_contact_sheet_gets_the_trust_steps(tmp_path, chelsea, monkeypatc
     plain = inspect(tmp_path / "b" / "contact-sheet.png", watermark=False)["provenance"]
     assert marked["technique"] == "curate" and "visible_label" in marked
     assert "watermark" in marked and "watermark" not in plain
+
+
+def test_the_public_save_image_still_writes_the_label(tmp_path, art):
+    """``painterly.save_image`` is provenance's save_artwork (the label and record), while
+    ``painterly.io.save_image`` is the plain writer that takes ready blocks."""
+    import painterly
+
+    labelled = painterly.save_image(art, tmp_path / "a.png", metadata={"style": "oil"})
+    assert parse_xmp(read_xmp(labelled.read_bytes()))["ai_label"]["Label"] == "1"
+    plain = save_image(art, tmp_path / "b.png").read_bytes()
+    assert read_xmp(plain) is None

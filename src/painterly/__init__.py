@@ -25,7 +25,7 @@ _LAZY = {
     "stylize": "painterly.engine",
     "Limits": "painterly.io",
     "load_image": "painterly.io",
-    "save_image": "painterly.io",
+    "save_image": "painterly.provenance.artwork",  # save_artwork: the image with its AI label
     "Style": "painterly.styles",
     "get_style": "painterly.styles",
     "list_styles": "painterly.styles",
@@ -41,7 +41,8 @@ def __getattr__(name: str):
     import importlib
 
     if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        attr = "save_artwork" if name == "save_image" else name
+        value = getattr(importlib.import_module(_LAZY[name]), attr)
         globals()[name] = value
         return value
     if not name.startswith("_"):  # a subpackage, as `import painterly` used to load some of them

@@ -9,7 +9,11 @@ Conversion happens only here, at the edges:
 * :func:`load_image` accepts a path, ``bytes``, a binary file object, a PIL image or a numpy
   array and returns the contract.
 * :func:`save_image` / :func:`encode_image` write PNG, JPEG or WebP without any metadata of the
-  input (no EXIF, GPS, XMP, ICC), optionally with painterly's own text metadata.
+  input (no EXIF, GPS, XMP, ICC), optionally with ready-made metadata blocks (text, XMP).
+
+This module is the ground floor: it imports nothing of painterly's but errors, formats and the
+PNG encoder. What the blocks say (the AI label, the provenance, the C2PA manifest) is built by
+:mod:`painterly.provenance`, which calls the writers here (:func:`painterly.provenance.save_artwork`).
 
 Mode conversion (PIL mode -> contract): ``1``/``L`` grey replicated to RGB; ``P`` through its
 palette, its transparency honoured; ``LA``/``PA``/``RGBA``/``La``/``RGBa`` alpha-composited on
@@ -44,6 +48,7 @@ import secrets
 import sys
 import warnings
 import zlib
+from collections.abc import Mapping
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -446,6 +451,9 @@ def to_pil(img: np.ndarray | Image.Image) -> Image.Image:
     return Image.fromarray(to_uint8(img), mode="RGB")
 
 
+#: PNG text key of the XMP packet (Adobe's XMP spec part 3; Pillow reads it back under this key).
+PNG_XMP_KEY = "XML:com.adobe.xmp"
+
 #: PNG compression, by measurement on 1024 px and 1920x1080 artworks (benchmarks/RESULTS.md):
 #: "fast" is painterly's own encoder (:mod:`painterly._png`: Paeth filter, ISA-L deflate), 3-4x
 #: faster than Pillow's fastest setting at a similar size (from 13 % smaller to 17 % larger);
@@ -457,14 +465,16 @@ _PNG_SMALL = ({"compress_level": 9, "compress_type": zlib.Z_DEFAULT_STRATEGY},
 
 
 def encode_image(
-    img: np.ndarray, fmt: str = "PNG", *, quality: int = 92, metadata: dict[str, Any] | None = None,
-    png_compression: str = "fast",
+    img: np.ndarray, fmt: str = "PNG", *, quality: int = 92, png_compression: str = "fast",
+    text: Mapping[str, str] | None = None, xmp: str | None = None,
 ) -> bytes:
     """Encode an image (see :func:`check_image`). Nothing of the input's metadata is carried over.
 
-    ``metadata`` (painterly's own: style, seed, prompt, ...) goes into PNG text chunks; every
-    format gets the AIGC label and painterly's provenance as XMP (:mod:`painterly.provenance`),
-    built from ``metadata`` and its optional ``"provenance"`` entry, never from the input.
+    The metadata blocks come ready-made: ``text`` (PNG text chunks, key -> value; ignored by
+    JPEG and WebP) and ``xmp`` (an XMP packet, put where each format keeps it: PNG ``iTXt``
+    ``XML:com.adobe.xmp``, JPEG APP1, WebP ``XMP `` chunk). This module does not know what they
+    say: :mod:`painterly.provenance` builds the AI label and the record
+    (:func:`painterly.provenance.encode_artwork` encodes an artwork with them and signs it).
     ``png_compression``: "fast" (default) or "small" (the smallest file, several times slower);
     see :data:`PNG_COMPRESSION`.
     """
@@ -477,35 +487,31 @@ def encode_image(
     if fmt not in set(OUTPUT_FORMATS.values()):
         raise InputError(f"output format must be PNG, JPEG or WEBP, got {fmt!r}")
     rgb = to_uint8(img)  # a fresh array: no info/exif from the source
-    # --- provenance: AI label + painterly's record as XMP in every format, the A1111 text in
-    # PNG, and a C2PA manifest when the metadata's Provenance has signing keys (painterly.provenance)
-    from painterly.provenance import xmp as _xmp
-    from painterly.provenance.c2pa_sign import finish_bytes
-
-    text, xmp, prov = _xmp.container_fields(rgb, metadata)  # hashes the pixels as written
-    # --- end provenance
+    text = dict(text or {})
     if fmt == "PNG":
         from painterly import _png
 
         chunks = [_png.text_chunk(k, v) for k, v in text.items()]
-        chunks.append(_png.itxt_chunk(_xmp.PNG_XMP_KEY, xmp))
+        if xmp is not None:
+            chunks.append(_png.itxt_chunk(PNG_XMP_KEY, xmp))
         data = _png.encode_rgb(rgb, chunks)  # see painterly._png: 3-4x Pillow's fastest setting
         if png_compression == "small":  # Pillow's adaptive filters at zlib 9, and Huffman-only
             info = PngImagePlugin.PngInfo()
             for k, v in text.items():
                 info.add_text(k, v)
-            info.add_itxt(_xmp.PNG_XMP_KEY, xmp)
+            if xmp is not None:
+                info.add_itxt(PNG_XMP_KEY, xmp)
             pil = Image.fromarray(rgb, mode="RGB")
             for options in _PNG_SMALL:
                 small = _io.BytesIO()
                 pil.save(small, format=fmt, pnginfo=info, **options)
                 if small.tell() < len(data):
                     data = small.getvalue()
-    else:
-        buf = _io.BytesIO()  # JPEG APP1, WebP XMP chunk
-        Image.fromarray(rgb, mode="RGB").save(buf, format=fmt, xmp=xmp.encode("utf-8"), quality=quality)
-        data = buf.getvalue()
-    return finish_bytes(data, fmt, prov)
+        return data
+    buf = _io.BytesIO()  # JPEG APP1, WebP XMP chunk
+    extra = {"xmp": xmp.encode("utf-8")} if xmp is not None else {}
+    Image.fromarray(rgb, mode="RGB").save(buf, format=fmt, quality=quality, **extra)
+    return buf.getvalue()
 
 
 def save_image(
@@ -513,11 +519,14 @@ def save_image(
     path: str | os.PathLike,
     *,
     quality: int = 92,
-    metadata: dict[str, Any] | None = None,
     png_compression: str = "fast",
+    text: Mapping[str, str] | None = None,
+    xmp: str | None = None,
 ) -> Path:
     """Write an image; the format follows the extension (.png, .jpg/.jpeg, .webp).
-    ``png_compression``: "fast" (default) or "small" (see :func:`encode_image`).
+    ``png_compression``: "fast" (default) or "small"; ``text``, ``xmp``: ready metadata blocks
+    (see :func:`encode_image`). An artwork with its AI label and provenance is written by
+    :func:`painterly.provenance.save_artwork` (what ``painterly.save_image`` is).
 
     ``img``: a contract image, or any array or PIL image :func:`load_image` accepts (a uint8
     array is written as 0-255 data). A float array out of [0, 1] raises :class:`InputError`.
@@ -525,19 +534,25 @@ def save_image(
     file nor the temporary one; it raises :class:`InputError` naming the path.
     """
     path = Path(path)
-    data = encode_image(img, output_format(path), quality=quality, metadata=metadata,
-                        png_compression=png_compression)
-    _write_atomic(path, data)
+    data = encode_image(img, output_format(path), quality=quality, png_compression=png_compression,
+                        text=text, xmp=xmp)
+    write_atomic(path, data)
     return path
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def temp_path(path: Path) -> Path:
+    """A fresh hidden name beside ``path`` for writing it atomically (see :func:`write_atomic`)."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write to a fresh hidden name in the same folder, then rename over ``path``.
 
     The temporary name is unique (two writers of one path never share it) and created with
     O_EXCL and mode 0o666 less the umask, like any new file; it is removed when anything fails.
     """
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    path = Path(path)
+    tmp = temp_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)

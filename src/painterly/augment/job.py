@@ -55,7 +55,8 @@ def init_worker(style_args: tuple[str, ...] = (), set_env: bool = True) -> None:
 def paint_job(job: Job, src_dir: str, size: int | None, data: bytes | None = None) -> Result:
     """Paint one output. ``data``: the source's bytes when the driver ships them (Ray)."""
     from painterly.engine import stylize
-    from painterly.io import encode_image, load_image
+    from painterly.io import load_image
+    from painterly.provenance.artwork import encode_artwork
 
     try:
         # always decoded from bytes, so a bad file gives the same message on every engine
@@ -63,7 +64,7 @@ def paint_job(job: Job, src_dir: str, size: int | None, data: bytes | None = Non
             data = (Path(src_dir) / job.source).read_bytes()
         image = load_image(data)
         art = stylize(image, job.style_arg, strength=job.strength, seed=job.seed, max_size=size)
-        png = encode_image(art, "PNG", metadata={"style": job.style, "strength": job.strength,
+        png = encode_artwork(art, "PNG", metadata={"style": job.style, "strength": job.strength,
                                                  "seed": job.seed})
     except (PainterlyError, OSError) as e:
         msg = str(e).removeprefix("<bytes>: ") if isinstance(e, PainterlyError) else e.strerror

@@ -173,7 +173,7 @@ def run_batch(
     with ``resume_hint`` (how to go on), and the exit code is 130.
     """
     from painterly.cli._process import keep_freed_memory
-    from painterly.io import save_image
+    from painterly.provenance.artwork import save_artwork
 
     keep_freed_memory()  # before the workers start (see painterly.cli._process)
     if finish is not None:  # its first-use costs, off the first picture's path
@@ -202,7 +202,7 @@ def run_batch(
                 if finish is not None:  # painterly.provenance: label, watermark, drift, C2PA
                     art, meta = _finish(art, meta, src, x, label, finish, inputs)
                 del x
-                save_image(art, dst, metadata=meta, png_compression=png_compression)
+                save_artwork(art, dst, metadata=meta, png_compression=png_compression)
                 results.append((i, None))
                 done.put(i)
             except BaseException as e:  # any per-file failure is reported and

@@ -44,7 +44,7 @@ def print_ranking(result, names: list[str]) -> None:
 def write_sheet_and_summary(out: Path, images: list[np.ndarray], result, names: list[str],
                             finish=None, **extra) -> tuple[Path, Path]:
     from painterly.curation.report import curation_sheet, curation_summary
-    from painterly.io import save_image
+    from painterly.provenance.artwork import save_artwork
 
     sheet_path, json_path = out / "contact-sheet.png", out / "ranking.json"
     sheet = curation_sheet(images, result, names=names)
@@ -53,7 +53,7 @@ def write_sheet_and_summary(out: Path, images: list[np.ndarray], result, names: 
         from painterly.provenance.finish import finish_artwork
 
         sheet, meta = finish_artwork(sheet, params=meta, technique="curate", config=finish)
-    save_image(sheet, sheet_path, metadata=meta)
+    save_artwork(sheet, sheet_path, metadata=meta)
     json_path.write_text(json.dumps(curation_summary(result, names, **extra), indent=2) + "\n")
     return sheet_path, json_path
 
@@ -92,7 +92,7 @@ def paint_and_curate(
     in the captions) and ``ranking.json``.
     """
     from painterly.curation.rank import check_keep, curate
-    from painterly.io import save_image
+    from painterly.provenance.artwork import save_artwork
 
     if keep < 1:
         raise InputError(f"--keep must be at least 1, got {keep}")
@@ -120,7 +120,7 @@ def paint_and_curate(
             from painterly.provenance.finish import finish_artwork
 
             art, meta = finish_artwork(art, params=meta, inputs=inputs, technique="paint", config=finish)
-        save_image(art, output / f"{pos:02d}-{names[r.index]}.png", metadata=meta)
+        save_artwork(art, output / f"{pos:02d}-{names[r.index]}.png", metadata=meta)
     sheet, summary = write_sheet_and_summary(output, images, result, names, finish, prompt=prompt,
                                              seeds=list(seeds))
     result_line(f"kept {len(result.kept)} of {len(images)} in {output} "

@@ -21,7 +21,8 @@ def demo_command(
 ) -> int:
     """Paint the sample photos in every style and write an HTML page that shows them."""
     from painterly.engine import stylize
-    from painterly.io import resize_max, save_image
+    from painterly.io import resize_max
+    from painterly.provenance.artwork import save_artwork
     from painterly.provenance.record import Provenance
     from painterly.samples import sample_photo
     from painterly.sheet import contact_sheet  # OpenCV: loaded by the command, not by --help
@@ -34,17 +35,17 @@ def demo_command(
     rows = []
     with progress_bar(len(names) * len(chosen), "demo") as step:
         for n, img in imgs.items():
-            save_image(img, output / f"{n}.jpg",  # the sample photo itself: no AI label
+            save_artwork(img, output / f"{n}.jpg",  # the sample photo itself: no AI label
                        metadata={"provenance": Provenance(technique="sample photo", aigc=None)})
             cells = [(n, f"{n}.jpg", "photo")]
             items = [("photo", img)]
             for s in chosen:
                 art = stylize(img, s.name)
-                save_image(art, output / f"{n}-{s.name}.jpg", quality=90)
+                save_artwork(art, output / f"{n}-{s.name}.jpg", quality=90)
                 cells.append((s.name, f"{n}-{s.name}.jpg", s.description))
                 items.append((s.name, art))
                 step()
-            save_image(contact_sheet(items, cell=256), output / f"{n}-sheet.jpg", quality=88)
+            save_artwork(contact_sheet(items, cell=256), output / f"{n}-sheet.jpg", quality=88)
             rows.append((n, cells))
     page = output / "index.html"
     page.write_text(_page(rows), encoding="utf-8")

@@ -12,7 +12,7 @@ from painterly.cli import app
 
 @app.command("inspect")
 def inspect_command(
-    file: Path = typer.Argument(..., help="A PNG, JPEG or WebP file."),
+    file: Path = typer.Argument(..., help="A PNG, JPEG or WebP file, or a clip (MP4, WebM, GIF)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     anchors: Path = typer.Option(None, "--trust", help="PEM root certificate(s) to trust for "
                                  "C2PA (default: painterly's own root, see 'painterly keys init')."),
@@ -40,6 +40,11 @@ def inspect_command(
     lines.append("watermark (in the pixels): " + (wm.get("note") or (
         f"payload {wm['payload']} (confidence {wm['confidence']})" if wm.get("detected")
         else f"not detected (confidence {wm.get('confidence')})")))
+    if info.get("video"):
+        v = info["video"]
+        lines.append(f"clip (recorded): {v.get('frames')} frames, {v.get('width')}x{v.get('height')}, "
+                     f"{v.get('fps')} fps, {v.get('duration')} s, audio {v.get('audio')}, "
+                     f"stabilised {'yes' if v.get('stabilized') else 'no'}")
     lines.append("C2PA: " + ("no manifest" if c is None else c.get("note") or
                  c["state"] + (f" ({', '.join(c['codes'])})" if c.get("codes") else "")))
     typer.echo("\n".join(lines))

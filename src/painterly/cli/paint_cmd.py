@@ -106,8 +106,8 @@ def paint_command(
     warning = drift_warning(meta)
     if warning:
         console.print(f"[yellow]{warning}[/]", highlight=False)
-    from painterly.io import save_image
+    from painterly.provenance.artwork import save_artwork
 
-    save_image(img, output, metadata=meta)
+    save_artwork(img, output, metadata=meta)
     result(f"wrote {output}")
     return 0

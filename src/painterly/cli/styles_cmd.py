@@ -36,7 +36,8 @@ def styles_command(
         return
     output_format(sheet)  # fail early on a bad extension
     from painterly.engine import stylize
-    from painterly.io import load_image, save_image
+    from painterly.io import load_image
+    from painterly.provenance.artwork import save_artwork
     from painterly.sheet import contact_sheet  # OpenCV: loaded by the command, not by --help
 
     if photo is not None:
@@ -50,5 +51,5 @@ def styles_command(
         for s in styles:
             items.append((s.name, stylize(img, s.name)))
             step()
-    save_image(contact_sheet(items, cell=cell), sheet)
+    save_artwork(contact_sheet(items, cell=cell), sheet)
     result(f"contact sheet: {sheet}")

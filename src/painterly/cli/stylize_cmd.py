@@ -55,8 +55,18 @@ def stylize_command(
     no_watermark: bool = NO_WATERMARK,
     check_subject: bool = CHECK_SUBJECT,
     attribute: bool = ATTRIBUTE,
+    start: float = typer.Option(None, "--start", help="Clips: paint from this time (seconds)."),
+    end: float = typer.Option(None, "--end", help="Clips: paint up to this time (seconds)."),
+    fps: float = typer.Option(None, "--fps", help="Clips: at most this many frames per second "
+                              "(lowers the rate; never raises it)."),
+    stabilize: bool = typer.Option(
+        None, "--stabilize/--no-stabilize", help="Clips: flow-guided temporal stabiliser "
+        "against flicker (default: on for neural styles, off for filters)."),
 ) -> int:
-    """Turn photos into art in the given style, a painting's style, or the style your words describe."""
+    """Turn photos into art in the given style, a painting's style, or the style your words describe.
+
+    A clip (MP4/MOV, WebM, animated GIF or WebP) is painted frame by frame into a clip (-o
+    out.mp4, .webm, .gif or .webp), keeping its frame rate, duration and sound."""
     from painterly.styles import check_strength
 
     img2img_strength = strength  # None: the diffusion model's own default (cli/_prompt.py)
@@ -68,6 +78,21 @@ def stylize_command(
     if voice is not None and prompt is not None:
         raise InputError("give --voice or --prompt, not both")
     out_arg, output = output, Path(output)  # the text keeps a trailing '/' (a folder)
+    clip_only = {"--start": start, "--end": end, "--fps": fps, "--stabilize": stabilize}
+    if len(inputs) == 1 and _is_clip(inputs[0]):
+        from painterly.cli._clip import stylize_clip_command
+
+        options = {k: v for k, v in (("preserve_color", preserve_color or None),
+                                     ("style_scale", None if style_scale == 1.0 else style_scale),
+                                     ("tile", tile)) if v is not None}
+        return stylize_clip_command(
+            inputs[0], output, style=style, prompt=prompt, voice=voice, img2img=img2img,
+            strength=strength, seed=seed, max_size=max_size, start=start, end=end, fps=fps,
+            stabilize=stabilize, options=options, finish=finish)
+    given = [k for k, v in clip_only.items() if v is not None]
+    if given:
+        raise InputError(f"{', '.join(given)} apply to clips (MP4/MOV, WebM, animated GIF or "
+                         "WebP); the input is not one")
     if voice is not None:  # speech -> text (painterly.speech) -> styles (painterly.text)
         from painterly.cli.listen_cmd import stylize_by_voice
 
@@ -116,6 +141,21 @@ def stylize_command(
     return run_batch(files, outs, output, f"stylize: {label}", paint, load=load, painters=painters,
                      png_compression=png_compression, finish=finish, inputs=style_files,
                      resume_hint="run the same command with --skip-existing to paint the rest")
+
+
+_CLIP_OUT = (".mp4", ".webm", ".gif")
+
+
+def _is_clip(path: Path) -> bool:
+    """A clip by content (MP4/MOV, Matroska/WebM, animated GIF/WebP); a video file name whose
+    content is not one is refused by the clip reader with the reason, not read as a photo."""
+    if not path.is_file():
+        return False
+    from painterly.videoio import CLIP_SUFFIXES, is_clip
+
+    if path.suffix.lower() in (CLIP_SUFFIXES - {".gif", ".webp"}):
+        return True  # the reader says what is wrong with it (empty, truncated, audio only)
+    return is_clip(path)
 
 
 def _skip_done(files: list[Path], outs: list[Path], output: Path, meta: dict,

@@ -35,8 +35,8 @@ def stylize_hq_command(
     with progress_bar(iterations, f"stylize-hq: {style.stem}") as step:
         art = stylize_gatys(photo, style, iterations=iterations, time_budget_s=time_budget, seed=seed,
                             config=cfg, progress=lambda done, total: step())
-    from painterly.io import save_image
-    save_image(art, output, metadata={"style": str(style.name), "method": "gatys2016", "seed": seed,
+    from painterly.provenance.artwork import save_artwork
+    save_artwork(art, output, metadata={"style": str(style.name), "method": "gatys2016", "seed": seed,
                                       "iterations": iterations})
     result(f"wrote {output}")
     return 0

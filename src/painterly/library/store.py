@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from painterly.errors import InputError, ModelMissingError, UnknownNameError
-from painterly.io import ImageSource, load_image, resize_max, save_image, to_image, to_uint8
+from painterly.io import ImageSource, load_image, resize_max, to_image, to_uint8
+from painterly.provenance.artwork import save_artwork
 
 STYLE_IMAGE_SIDE = 512  # the style network reads a 256 px centre square; 512 leaves room for style_scale
 MAX_TAGS = 32
@@ -131,7 +132,7 @@ def add(
         vector=_embedding(small),
     )
     # 3. Write the image first: an entry's JSON never points at a missing PNG
-    save_image(small, png, metadata={"library_style": key})
+    save_artwork(small, png, metadata={"library_style": key})
     _write(meta, entry)
     return entry
 

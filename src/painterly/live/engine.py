@@ -26,9 +26,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from painterly.errors import InputError, LimitError, PainterlyError
-from painterly.io import Limits, encode_image, load_image
+from painterly.io import Limits, load_image
 from painterly.live.sizing import SizeGovernor, SizingConfig
 from painterly.live.slot import LatestSlot
+from painterly.provenance.artwork import encode_artwork
 from painterly.styles import Style, check_strength, get_style
 from painterly.video import Stabilizer, StabilizerConfig
 
@@ -214,7 +215,7 @@ class LiveEngine:
             painted = paint_frame(frame, style, settings.strength)
             if settings.stabilize:
                 painted = viewer.stabilizer(frame, painted)
-            jpeg = encode_image(painted, "JPEG", quality=self.config.jpeg_quality)
+            jpeg = encode_artwork(painted, "JPEG", quality=self.config.jpeg_quality)
         except PainterlyError as e:
             if not viewer.closed:
                 viewer.on_error(e)

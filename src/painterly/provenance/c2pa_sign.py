@@ -21,7 +21,7 @@ from painterly.errors import InputError, MissingExtraError
 from painterly.provenance.record import Provenance
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "MP4": "video/mp4"}
 #: Reading settings: no network at all (OCSP, remote manifests), trust from the given anchors.
 _OFFLINE = {"remote_manifest_fetch": False, "ocsp_fetch": False}
 
@@ -61,6 +61,28 @@ def manifest_definition(prov: Provenance, fmt: str) -> dict[str, Any]:
 
 def sign_bytes(data: bytes, fmt: str, prov: Provenance) -> bytes:
     """``data`` (an encoded PNG/JPEG/WebP) with a C2PA manifest, signed with ``prov.sign``'s keys."""
+    out = io.BytesIO()
+    sign_stream(io.BytesIO(data), out, fmt, prov)
+    return out.getvalue()
+
+
+def sign_file(path: Path, fmt: str, prov: Provenance) -> None:
+    """Sign the file at ``path`` in place (an MP4: streamed from file to file, never in memory),
+    through a temporary file beside it that replaces it."""
+    import os
+
+    tmp = path.with_name(path.name + ".c2pa")
+    try:
+        with open(path, "rb") as src, open(tmp, "w+b") as dst:
+            sign_stream(src, dst, fmt, prov)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def sign_stream(src, dst, fmt: str, prov: Provenance) -> None:
+    """Read ``src`` (binary stream), write it signed to ``dst`` (binary stream)."""
     c2pa = _c2pa()
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -79,11 +101,9 @@ def sign_bytes(data: bytes, fmt: str, prov: Provenance) -> bytes:
 
     ctx = c2pa.Context.from_dict({"builder": {"thumbnail": {"enabled": False}},
                                   "verify": {**_OFFLINE, "verify_after_sign": False}})
-    out = io.BytesIO()
     with c2pa.Signer.from_callback(sign, c2pa.C2paSigningAlg.ES256, paths.chain.read_text(), None) \
             as signer, c2pa.Builder(manifest_definition(prov, fmt), ctx) as builder:
-        builder.sign(signer, MIME[fmt], io.BytesIO(data), out)
-    return out.getvalue()
+        builder.sign(signer, MIME[fmt], src, dst)
 
 
 def finish_bytes(data: bytes, fmt: str, prov: Provenance) -> bytes:
@@ -91,7 +111,7 @@ def finish_bytes(data: bytes, fmt: str, prov: Provenance) -> bytes:
     return data if prov.sign is None else sign_bytes(data, fmt, prov)
 
 
-def verify(data: bytes, fmt: str, *, anchors: str | None = None) -> dict[str, Any] | None:
+def verify(data, fmt: str, *, anchors: str | None = None) -> dict[str, Any] | None:
     """Offline C2PA verification: ``None`` when the file has no manifest, else
     ``{"state": "Valid" | "Trusted" | "Invalid", "codes": [failure codes], "actions": [...]}``.
 
@@ -104,7 +124,8 @@ def verify(data: bytes, fmt: str, *, anchors: str | None = None) -> dict[str, An
         settings["trust"] = {"user_anchors": anchors}
     ctx = c2pa.Context.from_dict(settings)
     try:
-        with c2pa.Reader(MIME[fmt], io.BytesIO(data), context=ctx) as reader:
+        stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+        with c2pa.Reader(MIME[fmt], stream, context=ctx) as reader:
             state = reader.get_validation_state()
             results = reader.get_validation_results() or {}
             manifest = json.loads(reader.json())

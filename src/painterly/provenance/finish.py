@@ -8,8 +8,8 @@
 5. the :class:`Provenance` that :mod:`painterly.io`'s encoder turns into the XMP label and the
    C2PA manifest (signed when keys exist and signing is not switched off).
 
-``finish_artwork`` returns ``(image, metadata)``: pass both to :func:`painterly.io.save_image`
-or :func:`painterly.io.encode_image`.
+``finish_artwork`` returns ``(image, metadata)``: pass both to :func:`painterly.provenance.save_artwork`
+or :func:`painterly.provenance.encode_artwork`.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def finish_artwork(
     ``inputs`` maps a role ("photo", "style", "init", "mask" ...) to a path, bytes or contract
     array: only its sha256 is recorded (and named as a C2PA ingredient), never its content or
     metadata. ``photo`` (contract array) is the picture the drift guard compares with; by default
-    the "photo" input is loaded. Returns ``(image, metadata)`` for :func:`painterly.io.save_image`;
+    the "photo" input is loaded. Returns ``(image, metadata)`` for :func:`painterly.provenance.save_artwork`;
     ``metadata["provenance"].extra`` holds ``subject``, ``safety``, ``watermark``, ``visible_label``.
     """
     from painterly.io import load_image

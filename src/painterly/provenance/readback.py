@@ -19,7 +19,8 @@ def sniff_format(data: bytes) -> str:
             return fmt
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WEBP"
-    raise UnsupportedFormatError("inspect reads PNG, JPEG and WebP files (detected from content)")
+    raise UnsupportedFormatError("inspect reads PNG, JPEG and WebP files and clips (MP4/MOV, "
+                                 "WebM, animated GIF/WebP), detected from content")
 
 
 def inspect(src: str | os.PathLike | bytes, *, anchors: str | None = None,
@@ -30,8 +31,14 @@ def inspect(src: str | os.PathLike | bytes, *, anchors: str | None = None,
     record or None), ``parameters`` (the A1111 text or None), ``watermark`` (``detected``,
     ``payload`` hex, ``confidence``), ``c2pa`` (``state``: Valid / Trusted / Invalid, or None when
     the file has no manifest, with the failure ``codes``), and ``subject`` when recorded.
-    ``anchors`` (PEM) defaults to painterly's own root from ``painterly keys init``.
+    ``anchors`` (PEM) defaults to painterly's own root from ``painterly keys init``. A clip
+    (MP4/MOV, WebM, animated GIF/WebP) is read by :func:`painterly.provenance.video.inspect_clip`
+    (its watermark from frames averaged over the clip, ``video`` with its recorded summary).
     """
+    if not isinstance(src, (bytes, bytearray)) and _is_clip(Path(src)):
+        from painterly.provenance.video import inspect_clip
+
+        return inspect_clip(src, anchors=anchors, home=home, watermark=watermark)
     if isinstance(src, (bytes, bytearray)):
         data = bytes(src)
     else:
@@ -49,6 +56,12 @@ def inspect(src: str | os.PathLike | bytes, *, anchors: str | None = None,
     if "subject" in prov:
         out["subject"] = prov["subject"]
     return out
+
+
+def _is_clip(path: Path) -> bool:
+    from painterly.videoio import is_clip
+
+    return path.is_file() and is_clip(path)
 
 
 def painted_from(path: str | os.PathLike, inputs: dict[str, Any], params: dict[str, Any]) -> bool:

@@ -1,6 +1,6 @@
 """What painterly records about an output: the AIGC label's fields and its own provenance.
 
-:class:`Provenance` travels with an image to :mod:`painterly.io`'s encoder (under the
+:class:`Provenance` travels with an image to :func:`painterly.provenance.save_artwork` (under the
 ``"provenance"`` key of ``metadata``), which writes it into every file as XMP
 (:mod:`painterly.provenance.xmp`) and, when signing keys are given, as a C2PA manifest
 (:mod:`painterly.provenance.c2pa_sign`). Only hashes of the inputs are recorded, never the inputs

@@ -123,7 +123,7 @@ def a1111_parameters(params: dict[str, Any], record: dict[str, Any]) -> str:
 
 def container_fields(img: np.ndarray, metadata: dict[str, Any] | None
                      ) -> tuple[dict[str, str], str, Provenance]:
-    """What :func:`painterly.io.encode_image` writes: PNG text chunks, the XMP packet, and the
+    """What :func:`painterly.provenance.encode_artwork` hands to the encoder: PNG text chunks, the XMP packet, and the
     :class:`Provenance` (for the C2PA step). ``metadata`` holds flat parameters and optionally a
     :class:`Provenance` under ``"provenance"``; without one, the default label is written."""
     params = dict(metadata or {})

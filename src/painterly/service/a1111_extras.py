@@ -20,7 +20,8 @@ import numpy as np
 
 from painterly.errors import InputError, MissingExtraError
 from painterly.generation.upscale import cover_crop, find_upscaler, upscale
-from painterly.io import encode_image, load_image
+from painterly.io import load_image
+from painterly.provenance.artwork import encode_artwork
 
 SUBJECT_MIN = 0.15  # a subject group is named when EfficientNet gives it this much probability
 STYLES_NAMED = 3  # closest painterly styles named in a caption
@@ -63,7 +64,7 @@ def encode_png(img: np.ndarray) -> str:
     upscaled photo is not labelled AI-generated)."""
     from painterly.provenance.record import Provenance
 
-    data = encode_image(img, "PNG", metadata={"provenance": Provenance(technique="upscale", aigc=None)})
+    data = encode_artwork(img, "PNG", metadata={"provenance": Provenance(technique="upscale", aigc=None)})
     return base64.b64encode(data).decode("ascii")
 
 

@@ -32,10 +32,11 @@ def catalogue() -> list[dict]:
 @functools.cache
 def sample_png() -> bytes:
     """The sample cat (scikit-image's, shipped in its wheel), PREVIEW_SIDE px, as PNG bytes."""
-    from painterly.io import encode_image, resize_max
+    from painterly.io import resize_max
+    from painterly.provenance.artwork import encode_artwork
     from painterly.samples import sample_photo
 
-    return encode_image(resize_max(sample_photo("chelsea"), PREVIEW_SIDE), "PNG")
+    return encode_artwork(resize_max(sample_photo("chelsea"), PREVIEW_SIDE), "PNG")
 
 
 def save_webp(src: Path, dst: Path, *, side: int | None = None, quality: int = WEBP_QUALITY) -> None:

@@ -461,8 +461,8 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     skips the drift check (the gallery's previews: the server's own sample photo, where the check
     would cost seconds per preview and guard nobody's picture).
     """
-    from painterly.io import encode_image
     from painterly.metrics import MIN_SIDE
+    from painterly.provenance.artwork import encode_artwork
     from painterly.provenance.finish import FinishConfig, finish_artwork
     from painterly.provenance.label import LabelConfig, label_fits
     from painterly.provenance.record import Provenance
@@ -471,7 +471,7 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     meta = metadata(task, params, info)
     if task == "curate":
         meta["provenance"] = Provenance(technique="curate", aigc=None)
-        return encode_image(image, fmt, metadata=meta, quality=int(params.get("quality", 92)))
+        return encode_artwork(image, fmt, metadata=meta, quality=int(params.get("quality", 92)))
     first = lambda field: (images.get(field) or [None])[0]  # noqa: E731
     label = LabelConfig() if params.get("visible_label", True) else None
     if label is not None and (why := label_fits(image.shape, config=label)) is not None:
@@ -508,5 +508,5 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         extra["subject"] = {"checked": False,
                             "note": f"not checked: the picture is under {MIN_SIDE} px"}
     info.update({k: extra[k] for k in ("subject", "watermark", "safety", "attribution") if k in extra})
-    return encode_image(image, fmt, metadata=meta, quality=int(params.get("quality", 92)))
+    return encode_artwork(image, fmt, metadata=meta, quality=int(params.get("quality", 92)))
 
