@@ -251,7 +251,14 @@ def as_filter(
         return blend(image, fn(image, seed=seed, **options), strength)
 
     apply.__doc__ = fn.__doc__
+    apply.options = tuple(accepted)  # type: ignore[attr-defined]  # see takes_option
     return Style(name, "filter", description, apply, tuple(tags), method, tuple(aliases), details)
+
+
+def takes_option(style: Style, option: str) -> bool:
+    """Whether ``style.apply`` takes ``option`` (e.g. ``faces``: the photo's faces, found once
+    by a caller that also needs them). Styles that do not list their options: False."""
+    return option in getattr(style.apply, "options", ())
 
 
 def filter_style(name: str, fn: ApplyFn, description: str, **kwargs) -> Style:

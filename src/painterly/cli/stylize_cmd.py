@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import cpu_count, expand_inputs, note, output_paths, run_batch
+from painterly.cli._common import (
+    PHOTO_FACES,
+    cpu_count,
+    expand_inputs,
+    note,
+    output_paths,
+    run_batch,
+)
 from painterly.cli._trust import (
     ATTRIBUTE,
     CHECK_SUBJECT,
@@ -107,8 +114,16 @@ def stylize_command(
     def load(src: Path):
         return load_image(src, max_size=max_size)
 
+    # a style with a people step gets the photo's faces from here, and the face guard reuses
+    # them (painterly.provenance.people): the photo is searched once
+    find = _face_finder(style_arg, family) if finish is not None and finish.faces else None
+
     def paint(img):
-        return stylize(img, style_arg, strength=strength, seed=seed, **options), meta
+        if find is None:
+            return stylize(img, style_arg, strength=strength, seed=seed, **options), meta
+        faces = find(img)
+        art = stylize(img, style_arg, strength=strength, seed=seed, faces=faces, **options)
+        return art, {**meta, PHOTO_FACES: faces}
 
     # filters paint on every core at once (their OpenCV/numpy calls release the GIL); a network
     # already uses every core, so it paints one image at a time while others are read and written
@@ -130,6 +145,21 @@ def _skip_done(files: list[Path], outs: list[Path], output: Path, meta: dict,
         note(f"painterly: note: {skipped} of {len(files)} already painted in {output}: skipped"
              + ("" if todo else "; nothing left to do"), highlight=False)
     return [f for f, _ in todo], [o for _, o in todo]
+
+
+def _face_finder(style_arg, family: str) -> Callable | None:
+    """``find(photo) -> faces`` when the style takes the photo's faces (the filters' people
+    steps), else None (the face guard then searches the photo itself, boxes only)."""
+    if family != "filter" or not isinstance(style_arg, str):
+        return None
+    from painterly.styles import get_style, takes_option
+
+    if not takes_option(get_style(style_arg), "faces"):
+        return None
+    from painterly.faces import find_faces
+    from painterly.provenance.people import SIDE
+
+    return lambda img: find_faces(img, max_side=SIDE)
 
 
 _BUILTIN = ("multistyle26",)

@@ -454,7 +454,7 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     Painted results (stylize, paint) get the AI-content label and provenance in their metadata,
     the invisible watermark (serial from the job id; ``"watermark": false`` skips it), the visible
     label (on by default in the service; ``"visible_label": false`` skips it), the subject-drift
-    check for stylize, the closest built-in style when ``"attribute": true``, and C2PA Content
+    check for stylize (the face guard on every result of a photo), the closest built-in style when ``"attribute": true``, and C2PA Content
     Credentials when keys exist. A curated result is one of
     the user's own pictures: it is re-encoded with provenance but no AI label. ``info`` receives
     ``subject``, ``watermark`` and ``safety`` so that the job reports them. ``drift=False``
@@ -485,6 +485,7 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         watermark=params.get("watermark", True),
         visible_label=label,
         drift=drift and task == "stylize" and not too_small,
+        faces=drift,  # the face guard (tens of ms): on every painted result of a photo
         attribution=bool(params.get("attribute", False)),
     )
     inputs = {"photo": first("image"), "style": first("style_image"), "mask": first("mask")}
@@ -502,11 +503,12 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         image, meta = finish_artwork(image, params=meta, technique=task, config=config,
                                      inputs=inputs)
         for step in skipped:
-            meta["provenance"].extra[step] = {"checked": False, "note": f"skipped: {e}"}
+            meta["provenance"].extra[step] = {**meta["provenance"].extra.get(step, {}),
+                                              "checked": False, "note": f"skipped: {e}"}
     extra = meta["provenance"].extra
     if task == "stylize" and too_small:
-        extra["subject"] = {"checked": False,
-                            "note": f"not checked: the picture is under {MIN_SIDE} px"}
+        extra["subject"] = {**extra.get("subject", {}), "checked": False,  # faces still checked
+                            "note": f"classifier not checked: the picture is under {MIN_SIDE} px"}
     info.update({k: extra[k] for k in ("subject", "watermark", "safety", "attribution") if k in extra})
     return encode_image(image, fmt, metadata=meta, quality=int(params.get("quality", 92)))
 
