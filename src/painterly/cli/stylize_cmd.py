@@ -157,9 +157,9 @@ def _face_finder(style_arg, family: str) -> Callable | None:
     if not takes_option(get_style(style_arg), "faces"):
         return None
     from painterly.faces import find_faces
-    from painterly.provenance.people import SIDE
+    from painterly.provenance.people import search_side
 
-    return lambda img: find_faces(img, max_side=SIDE)
+    return lambda img: find_faces(img, max_side=search_side(img.shape))
 
 
 _BUILTIN = ("multistyle26",)

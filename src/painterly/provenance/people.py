@@ -12,7 +12,7 @@ style may melt a face into the background. So every result is searched for faces
   for a moment is not a person that appeared.
 
 Photo and result are both searched at ``side`` px on the long side (the filters' own search
-size, :data:`painterly.filters._people.DETECT_SIDE`), so the faces a filter already found in the
+size, :data:`painterly.filters._people.DETECT_SIDE`; more for a panorama), so the faces a filter already found in the
 photo are reused as they are (pass them as ``photo_faces``; no second search of the photo). The
 result is searched only where it must be: the whole picture at the detector's two scales (a new
 face big enough to matter), and the small-face tiles that hold one of the photo's faces.
@@ -44,6 +44,14 @@ class PeopleConfig:
     new_size: float = 24.0  # ... and this wide (px of the result) to count as new
 
 
+def search_side(shape: tuple[int, ...], side: int = SIDE) -> int:
+    """The long side at which a picture of ``shape`` is searched: ``side``, or more for a
+    panorama (aspect over 1.5), so that its short side is not squeezed to a few pixels."""
+    h, w = shape[:2]
+    aspect = max(h, w) / max(1, min(h, w))
+    return side if aspect <= 1.5 else round(side * float(np.sqrt(aspect / 1.5)))
+
+
 def _boxes(faces: Sequence) -> np.ndarray:
     return np.array([f.box for f in faces], np.float64).reshape(-1, 4)
 
@@ -64,7 +72,8 @@ def photo_faces(photo: np.ndarray, config: PeopleConfig = PeopleConfig()) -> lis
     the mesh run only to confirm doubtful detections (no landmarks needed here)."""
     from painterly.faces import find_faces
 
-    return find_faces(photo, config=FaceConfig(landmarks=0), max_side=config.side)
+    return find_faces(photo, config=FaceConfig(landmarks=0),
+                      max_side=search_side(photo.shape, config.side))
 
 
 def compare(before: Sequence, after: Sequence, *, scale: float = 1.0,
@@ -106,6 +115,7 @@ def check_faces(photo: np.ndarray, result: np.ndarray, *, faces: Sequence | None
     # the result: boxes only, no mesh (a doubtful face counts as kept only where the photo
     # had one, and as new only when sure)
     after = find_faces(result, config=FaceConfig(min_score=config.kept_score, landmarks=0,
-                                                 sure=0.0), max_side=config.side, near=near)
+                                                 sure=0.0), max_side=search_side(result.shape, config.side),
+                       near=near)
     out = compare(before, after, scale=scale, config=config)
     return {"checked": True, **out}
