@@ -182,12 +182,14 @@ def _warm_in_background(models: tuple[str, ...]) -> Callable[[list], None]:
         # errors: the same calls in the painting step report them; queue.Empty: the command
         # failed before it read the paintings (nothing waits for this thread)
         with contextlib.suppress(Exception):
+            from painterly.faces import _nets
             from painterly.neural import networks
             from painterly.neural.sessions import import_onnxruntime
 
             import_onnxruntime()  # first: it is what the sessions wait for
 
             networks.warm_sessions(models)
+            _nets.warm()  # the face guard's, after the style network's
             from painterly.neural.feedforward import style_embedding
 
             for image, scale in tasks.get(timeout=60):
@@ -195,6 +197,24 @@ def _warm_in_background(models: tuple[str, ...]) -> Callable[[list], None]:
 
     threading.Thread(target=warm, name="painterly-warm", daemon=True).start()
     return tasks.put
+
+
+def _warm_faces() -> None:
+    """A filter's people step and the face guard need onnxruntime and the face networks:
+    their first-use cost (import and sessions, 0.3-0.6 s on a loaded 2-core machine) runs on
+    another core while the photo is read and the filter's modules are imported."""
+    import contextlib
+    import threading
+
+    def warm():
+        with contextlib.suppress(Exception):  # the same calls report their errors when used
+            from painterly.faces import _nets
+            from painterly.neural.sessions import import_onnxruntime
+
+            import_onnxruntime()
+            _nets.warm()
+
+    threading.Thread(target=warm, name="painterly-warm-faces", daemon=True).start()
 
 
 def _style_arg(styles: list[str], style_scale: float = 1.0):
@@ -209,6 +229,8 @@ def _style_arg(styles: list[str], style_scale: float = 1.0):
             note(f"painterly: note: style {styles[0]!r} is {spec.name!r}", highlight=False)
         if spec.family != "filter":
             _warm_in_background(_BUILTIN if spec.family == "neural" else _ARBITRARY)([])
+        else:
+            _warm_faces()
         return spec.name, spec.name, spec.family, []
     from painterly.style_args import parse_style_arg
 

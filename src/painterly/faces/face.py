@@ -88,17 +88,21 @@ def find_faces(image: np.ndarray, *, config: FaceConfig = FaceConfig(),
     faces known to be there, in ``image``'s pixels: the small-face tiles run only around them
     (see :func:`painterly.faces.detect.detect`).
     """
-    img = as_contract(image)
+    img = np.asarray(image)
+    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (3, 4)):
+        as_contract(img)  # raises the contract's InputError
     h, w = img.shape[:2]
     if min(h, w) < 8:
         return []
     k = 1.0
     if max_side is not None and max(h, w) > max_side:
-        k = max_side / max(h, w)
-        img = cv2.resize(img, (max(1, round(w * k)), max(1, round(h * k))),  # area: no
+        k = max_side / max(h, w)  # resized first: the contract's clip then runs on fewer pixels
+        src = img if img.dtype in (np.uint8, np.float32) else img.astype(np.float32)
+        img = cv2.resize(src, (max(1, round(w * k)), max(1, round(h * k))),  # area: no
                          interpolation=cv2.INTER_AREA if k < 0.5 else cv2.INTER_LINEAR)  # aliasing
         if min(img.shape[:2]) < 8:
             return []
+    img = as_contract(img)
     if near is not None:
         near = [tuple(float(v) * k for v in b) for b in near]
     rows = _detect.detect(img, config, near)

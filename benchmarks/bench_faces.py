@@ -1,0 +1,147 @@
+"""The face steps' time at 1024 px, and the whole process with them (issue 19, parts 4 and speed).
+
+Usage (under the shared lock, so benchmarks never overlap)::
+
+    flock /tmp/painterly-bench.lock env PYTHONPATH=src python benchmarks/bench_faces.py \
+        [--rounds 5] [--filters cartoon oil] [--no-process]
+
+1. In one process, per portrait resized to 1024 px on the long side (medians of ``--rounds``,
+   contenders alternated): the photo's search as the filters and the CLI do it
+   (``find_faces(max_side=768)``, with landmarks) with the network runs on one thread (as
+   before this change) and on the per-call pool of 2; the face guard on a painted result given
+   the photo's faces (what a filter run adds), and the guard searching the photo itself (what a
+   neural style's run adds; boxes only).
+2. The whole ``painterly stylize`` process on one 1024 px portrait, for each filter: this tree
+   against ``--base-ref`` (a1753cc: the filters before their people steps, "today" in the
+   issue) and ``--prev-ref`` (the people steps without the face guard), each with its own code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PHOTOS = ("astronaut", "obama_podium.jpg", "grace_hopper.jpg", "group_composite.jpg", "chelsea")
+
+
+def _load_1024(name: str):
+    import cv2
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import _portraits as P
+
+    im = P.load(name)
+    s = 1024 / max(im.shape[:2])
+    import numpy as np
+
+    big = cv2.resize(im, (round(im.shape[1] * s), round(im.shape[0] * s)),
+                     interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
+    return np.clip(big, 0.0, 1.0)
+
+
+def _timed(fn) -> tuple[float, float]:
+    """(wall ms, CPU ms of the whole process: every thread) of one call."""
+    t, c = time.perf_counter(), time.process_time()
+    fn()
+    return (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+
+
+def compute(rounds: int) -> None:
+    from functools import partial
+
+    from painterly import stylize
+    from painterly.faces import FaceConfig, find_faces
+    from painterly.provenance.people import check_faces, search_side
+
+    print("Medians, wall ms (CPU ms of all threads: what an idle core would take)")
+    print("| photo (1024 px) | faces | search, 1 thread | search, pool of 2 | guard on a "
+          "result, faces given | guard alone |")
+    print("|---|---|---|---|---|---|")
+    for name in PHOTOS:
+        img = _load_1024(name)
+        side = search_side(img.shape)
+        faces = find_faces(img, max_side=side)
+        result = stylize(img, "oil")
+        calls = [partial(find_faces, img, config=FaceConfig(threads=1), max_side=side),
+                 partial(find_faces, img, max_side=side),
+                 partial(check_faces, img, result, faces=faces),
+                 partial(check_faces, img, result)]
+        times: list[list[tuple[float, float]]] = [[] for _ in calls]
+        for fn in calls:
+            fn()  # first use
+        for _ in range(rounds):  # alternated, so that the machine's load hits all alike
+            for fn, out in zip(calls, times):
+                out.append(_timed(fn))
+        cells = [f"{statistics.median(w for w, _ in t):.1f} ({statistics.median(c for _, c in t):.1f})"
+                 for t in times]
+        print(f"| {name} | {len(faces)} | " + " | ".join(cells) + " |")
+
+
+def _tree(ref: str, work: Path) -> Path:
+    dst = work / ref
+    dst.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dst)], input=archive, check=True)
+    return dst / "src"
+
+
+def _process(src: Path, style: str, photo: Path, out: Path) -> float:
+    env = dict(os.environ, PYTHONPATH=str(src))
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "painterly", "stylize", str(photo), "--style", style,
+                    "-o", str(out)], env=env, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def process(filters: list[str], rounds: int, base_ref: str, prev_ref: str) -> None:
+    from painterly.io import save_image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        trees = {"now": ROOT / "src", "base": _tree(base_ref, work), "prev": _tree(prev_ref, work)}
+        photo = work / "portrait1024.png"
+        save_image(_load_1024("obama_podium.jpg"), photo)
+        print(f"\nwhole process, one 1024 px portrait, medians of {rounds} (base {base_ref}, "
+              f"prev {prev_ref}):")
+        print("| filter | now s | prev s | base s | now / base | prev / base |")
+        print("|---|---|---|---|---|---|")
+        for f in filters:
+            times = {k: [] for k in trees}
+            for k, src in trees.items():
+                _process(src, f, photo, work / f"{k}.png")  # disk cache, graph cache
+            for _ in range(rounds):
+                for k, src in trees.items():
+                    times[k].append(_process(src, f, photo, work / f"{k}.png"))
+            m = {k: statistics.median(v) for k, v in times.items()}
+            print(f"| {f} | {m['now']:.2f} | {m['prev']:.2f} | {m['base']:.2f} | "
+                  f"{m['now'] / m['base']:.2f}x | {m['prev'] / m['base']:.2f}x |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--filters", nargs="+", default=["cartoon", "oil", "ink-wash", "pop-art"])
+    ap.add_argument("--base-ref", default="a1753cc")
+    ap.add_argument("--prev-ref", default="82d40a8")
+    ap.add_argument("--no-compute", action="store_true")
+    ap.add_argument("--no-process", action="store_true")
+    args = ap.parse_args()
+    print(f"# bench_faces {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, load "
+          f"{os.getloadavg()[0]:.1f}")
+    if not args.no_compute:
+        compute(args.rounds)
+    if not args.no_process:
+        process(args.filters, args.rounds, args.base_ref, args.prev_ref)
+
+
+if __name__ == "__main__":
+    main()
