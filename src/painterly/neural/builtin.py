@@ -23,12 +23,15 @@ __all__ = ["BUILTINS", "METHOD", "NUM_BUILTINS", "builtin_index", "builtin_names
 
 def _make_apply(index: int):
     def apply(image: np.ndarray, *, strength: float = 1.0, seed: int = 0, **options) -> np.ndarray:
-        """Built-in neural style; options: preserve_color, style_scale, tile (see transfer)."""
+        """Built-in neural style; options: preserve_color, style_scale, tile, portrait, faces
+        (see transfer)."""
         from painterly.neural.feedforward import transfer
 
         del seed  # feed-forward network: deterministic, nothing random to seed
         return transfer(image, BUILTINS[index][0], strength=strength, **options)
 
+    apply.options = ("preserve_color", "style_scale", "tile", "precision", "progress",  # type: ignore[attr-defined]
+                     "portrait", "faces")  # see painterly.styles.takes_option
     return apply
 
 
