@@ -50,8 +50,9 @@ def stylize_command(
     preserve_color: bool = typer.Option(False, "--preserve-color", help="Neural styles: keep the photo's colours, transfer texture only."),
     style_scale: float = typer.Option(1.0, "--style-scale", help="Neural styles: brush-stroke size, 1 = as trained, 2 = twice as large."),
     tile: int = typer.Option(None, "--tile", help="Neural styles: tile size in px for huge images (0 = never tile)."),
-    portrait: bool = typer.Option(False, "--portrait", help="Neural styles: protect faces (half the "
-                                  "style inside each face, feathered), so people stay recognisable."),
+    portrait: bool = typer.Option(None, "--portrait/--no-portrait", help="Neural styles: protect "
+                                  "faces (half the style inside each face, feathered), so people stay "
+                                  "recognisable (default: on for built-in styles, off for paintings)."),
     skip_existing: bool = typer.Option(
         False, "--skip-existing", help="Folders: skip the outputs that are already complete (same "
         "photo, style and settings, as their provenance records), e.g. to finish an "
@@ -103,8 +104,8 @@ def stylize_command(
         options["style_scale"] = style_scale
     if tile is not None:
         options["tile"] = tile
-    if portrait:
-        options["portrait"] = True
+    if portrait is not None:
+        options["portrait"] = portrait
     outs = output_paths(files, out_arg, label)
     meta = {"style": label, "strength": strength, "seed": seed, **options}
     if max_size is not None:
@@ -121,7 +122,7 @@ def stylize_command(
     # a style with a people step gets the photo's faces from here, and the face guard reuses
     # them (painterly.provenance.people): the photo is searched once
     find = _face_finder(style_arg, family, portrait) \
-        if portrait or (finish is not None and finish.faces) else None
+        if portrait is not False or (finish is not None and finish.faces) else None
 
     def paint(img):
         if find is None:
@@ -152,17 +153,19 @@ def _skip_done(files: list[Path], outs: list[Path], output: Path, meta: dict,
     return [f for f, _ in todo], [o for _, o in todo]
 
 
-def _face_finder(style_arg, family: str, portrait: bool = False) -> Callable | None:
+def _face_finder(style_arg, family: str, portrait: bool | None = None) -> Callable | None:
     """``find(photo) -> faces`` when the style takes the photo's faces (the filters' people
-    steps, a neural style's --portrait), else None (the face guard then searches the photo
-    itself, boxes only)."""
-    if family != "filter" and not portrait:
-        return None
+    steps, a neural style's portrait option), else None (the face guard then searches the
+    photo itself, boxes only). ``portrait`` None: the style's default (on for built-ins)."""
     if isinstance(style_arg, str):  # a named style (else a painting or a blend: transfer)
         from painterly.styles import get_style, takes_option
 
-        if not takes_option(get_style(style_arg), "faces"):
+        spec = get_style(style_arg)
+        on = family == "filter" or (spec.family == "neural" if portrait is None else portrait)
+        if not on or not takes_option(spec, "faces"):
             return None
+    elif not portrait:
+        return None
     from painterly.faces import find_faces
     from painterly.provenance.people import search_side
 

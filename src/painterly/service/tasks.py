@@ -365,7 +365,8 @@ def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progre
             spec = get_style(params["style"])
             if spec.family != "filter":  # neural styles report tiles
                 neural["progress"] = steps
-            if takes_option(spec, "faces") and (spec.family == "filter" or params.get("portrait")):
+            portrait = params.get("portrait", spec.family == "neural")  # the style's default
+            if takes_option(spec, "faces") and (spec.family == "filter" or portrait):
                 # the style's people step and the face guard (encode_result) share one search
                 from painterly.faces import find_faces
                 from painterly.provenance.people import search_side
