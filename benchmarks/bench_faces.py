@@ -14,6 +14,8 @@ Usage (under the shared lock, so benchmarks never overlap)::
 2. The whole ``painterly stylize`` process on one 1024 px portrait, for each filter: this tree
    against ``--base-ref`` (a1753cc: the filters before their people steps, "today" in the
    issue) and ``--prev-ref`` (the people steps without the face guard), each with its own code.
+3. ``--calibrate``: the guard's verdicts on every portrait in each style, and on results whose
+   faces were erased (false alarms / detections).
 """
 
 from __future__ import annotations
@@ -84,6 +86,48 @@ def compute(rounds: int) -> None:
         print(f"| {name} | {len(faces)} | " + " | ".join(cells) + " |")
 
 
+def calibrate(styles: list[str], side: int) -> None:
+    """How often the guard warns: on every style's results of every portrait (and the
+    no-face photos), and on results whose faces were erased (OpenCV inpainting over each face's
+    box grown by half: must warn)."""
+    import cv2
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import _portraits as P
+
+    from painterly import stylize
+    from painterly.io import resize_max
+    from painterly.provenance.people import check_faces, photo_faces
+
+    names = [n for n in P.portraits("all", with_faces=False) if P.load(n) is not None]
+    print(f"\nthe guard's verdicts, {len(names)} photos at {side} px at most "
+          f"({sum(P.portraits('all').count(n) for n in names)} with faces):")
+    print("| result | results warned | photo faces | kept | lost | new faces |")
+    print("|---|---|---|---|---|---|")
+    photos = {n: np.clip(resize_max(P.load(n), side), 0, 1) for n in names}
+    faces = {n: photo_faces(im) for n, im in photos.items()}
+
+    def erased(im, fs):
+        out = (im * 255).astype(np.uint8)
+        mask = np.zeros(im.shape[:2], np.uint8)
+        for f in fs:
+            x0, y0, x1, y1 = f.box
+            gx, gy = (x1 - x0) / 2, (y1 - y0) / 2
+            mask[max(0, int(y0 - gy)):int(y1 + gy), max(0, int(x0 - gx)):int(x1 + gx)] = 255
+        return cv2.inpaint(out, mask, 5, cv2.INPAINT_TELEA).astype(np.float32) / 255
+
+    for st in [*styles, "faces erased"]:
+        warned, n_faces, kept, lost, new = 0, 0, 0, 0, 0
+        for n, im in photos.items():
+            out = erased(im, faces[n]) if st == "faces erased" else stylize(im, st)
+            v = check_faces(im, out, faces=faces[n])
+            warned += v["changed"]
+            n_faces, kept, lost, new = n_faces + v["found"], kept + v["kept"], lost + v["lost"], \
+                new + v["new"]
+        print(f"| {st} | {warned}/{len(photos)} | {n_faces} | {kept} | {lost} | {new} |")
+
+
 def _tree(ref: str, work: Path) -> Path:
     dst = work / ref
     dst.mkdir()
@@ -129,11 +173,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--filters", nargs="+", default=["cartoon", "oil", "ink-wash", "pop-art"])
+    ap.add_argument("--filters", nargs="+", default=["cartoon", "oil", "ink-wash", "pop-art",
+                                                     "teal-mosaic"],
+                    help="styles of the whole-process runs (a neural one: the guard and the "
+                         "portrait option's search)")
     ap.add_argument("--base-ref", default="a1753cc")
     ap.add_argument("--prev-ref", default="82d40a8")
     ap.add_argument("--no-compute", action="store_true")
     ap.add_argument("--no-process", action="store_true")
+    ap.add_argument("--calibrate", nargs="*", default=None, metavar="STYLE",
+                    help="the guard's verdicts on every portrait in these styles (none given: "
+                         "the 8 filters and 3 built-in neural styles)")
+    ap.add_argument("--calibrate-side", type=int, default=1024)
     args = ap.parse_args()
     print(f"# bench_faces {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, load "
           f"{os.getloadavg()[0]:.1f}")
@@ -141,6 +192,10 @@ def main() -> None:
         compute(args.rounds)
     if not args.no_process:
         process(args.filters, args.rounds, args.base_ref, args.prev_ref)
+    if args.calibrate is not None:
+        calibrate(args.calibrate or ["cartoon", "ink-wash", "ukiyo-e", "pop-art", "pencil",
+                                     "color-pencil", "oil", "watercolor", "teal-mosaic",
+                                     "fauve-swirls", "starry-swirls"], args.calibrate_side)
 
 
 if __name__ == "__main__":
