@@ -103,8 +103,8 @@ def calibrate(styles: list[str], side: int) -> None:
     names = [n for n in P.portraits("all", with_faces=False) if P.load(n) is not None]
     print(f"\nthe guard's verdicts, {len(names)} photos at {side} px at most "
           f"({sum(P.portraits('all').count(n) for n in names)} with faces):")
-    print("| result | results warned | photo faces | kept | lost | new faces |")
-    print("|---|---|---|---|---|---|")
+    print("| result | results warned | photo faces | kept | lost | new faces | warned on |")
+    print("|---|---|---|---|---|---|---|")
     photos = {n: np.clip(resize_max(P.load(n), side), 0, 1) for n in names}
     faces = {n: photo_faces(im) for n, im in photos.items()}
 
@@ -118,14 +118,17 @@ def calibrate(styles: list[str], side: int) -> None:
         return cv2.inpaint(out, mask, 5, cv2.INPAINT_TELEA).astype(np.float32) / 255
 
     for st in [*styles, "faces erased"]:
-        warned, n_faces, kept, lost, new = 0, 0, 0, 0, 0
+        warned, n_faces, kept, lost, new, on = 0, 0, 0, 0, 0, []
         for n, im in photos.items():
             out = erased(im, faces[n]) if st == "faces erased" else stylize(im, st)
             v = check_faces(im, out, faces=faces[n])
             warned += v["changed"]
+            if v["changed"]:
+                on.append(f"{n.split('.')[0]} ({v['lost']}/{v['found']} lost, {v['new']} new)")
             n_faces, kept, lost, new = n_faces + v["found"], kept + v["kept"], lost + v["lost"], \
                 new + v["new"]
-        print(f"| {st} | {warned}/{len(photos)} | {n_faces} | {kept} | {lost} | {new} |")
+        print(f"| {st} | {warned}/{len(photos)} | {n_faces} | {kept} | {lost} | {new} | "
+              + (", ".join(on) if st != "faces erased" else "every photo with a face") + " |")
 
 
 def _tree(ref: str, work: Path) -> Path:

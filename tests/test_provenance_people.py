@@ -181,8 +181,7 @@ def test_cli_warns_when_a_face_is_lost_and_finds_the_photo_once(tmp_path, capsys
                    "--no-sign", "--no-watermark"])
     assert rc in (0, None)
     assert len(seen) == 1 and len(seen[0]) == 1  # the filter got the photo's face ...
-    found = [c for c in calls]
-    assert len(found) == 2  # ... found once in the photo, once in the result
+    assert len(calls) == 2  # ... searched for once in the photo, once in the result
     err = capsys.readouterr()
     assert "1 of the photo's 1 face lost" in err.out + err.err
     meta = read_metadata(tmp_path / "out.png")
