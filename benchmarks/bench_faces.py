@@ -140,12 +140,18 @@ def _tree(ref: str, work: Path) -> Path:
     return dst / "src"
 
 
-def _process(src: Path, style: str, photo: Path, out: Path) -> float:
+def _process(src: Path, style: str, photo: Path, out: Path) -> tuple[float, float]:
+    """(wall s, CPU s: user + system of the process and its threads)."""
+    import resource
+
     env = dict(os.environ, PYTHONPATH=str(src))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "painterly", "stylize", str(photo), "--style", style,
                     "-o", str(out)], env=env, check=True, capture_output=True)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def process(filters: list[str], rounds: int, base_ref: str, prev_ref: str) -> None:
@@ -157,8 +163,8 @@ def process(filters: list[str], rounds: int, base_ref: str, prev_ref: str) -> No
         photo = work / "portrait1024.png"
         save_image(_load_1024("obama_podium.jpg"), photo)
         print(f"\nwhole process, one 1024 px portrait, medians of {rounds} (base {base_ref}, "
-              f"prev {prev_ref}):")
-        print("| filter | now s | prev s | base s | now / base | prev / base |")
+              f"prev {prev_ref}); wall s (CPU s):")
+        print("| style | now | prev | base | now / base | prev / base |")
         print("|---|---|---|---|---|---|")
         for f in filters:
             times = {k: [] for k in trees}
@@ -167,9 +173,11 @@ def process(filters: list[str], rounds: int, base_ref: str, prev_ref: str) -> No
             for _ in range(rounds):
                 for k, src in trees.items():
                     times[k].append(_process(src, f, photo, work / f"{k}.png"))
-            m = {k: statistics.median(v) for k, v in times.items()}
-            print(f"| {f} | {m['now']:.2f} | {m['prev']:.2f} | {m['base']:.2f} | "
-                  f"{m['now'] / m['base']:.2f}x | {m['prev'] / m['base']:.2f}x |")
+            w = {k: statistics.median(t for t, _ in v) for k, v in times.items()}
+            c = {k: statistics.median(u for _, u in v) for k, v in times.items()}
+            cells = [f"{w[k]:.2f} ({c[k]:.2f})" for k in ("now", "prev", "base")]
+            cells += [f"{w[k] / w['base']:.2f}x ({c[k] / c['base']:.2f}x)" for k in ("now", "prev")]
+            print(f"| {f} | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
