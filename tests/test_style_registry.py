@@ -145,3 +145,41 @@ def test_import_painterly_is_light_and_complete():
             "    print('AttributeError')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:4] == ["False", "True True True", "[]", "AttributeError"], out
+
+
+def test_the_catalogue_never_imports_the_library_it_registers_itself():
+    """styles -> library -> neural -> styles was a circle: the library is a provider now, whose
+    ``source`` the catalogue calls; styles.py imports no painterly.library module."""
+    import ast
+    from pathlib import Path
+
+    from painterly import styles
+
+    tree = ast.parse(Path(styles.__file__).read_text())
+    names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not [m for m in names if m and m.startswith("painterly.library")]
+    from painterly import library
+
+    styles.list_styles()  # loaded
+    assert library.source in styles._SOURCES
+
+
+def test_a_library_like_object_or_folder_is_looked_in_at_lookup_time(tmp_path):
+    from painterly import library
+    from painterly.styles import Style, find_style, list_styles, resolve_library
+
+    own = Style("my-own", "library", "a test style", lambda image, **kw: image)
+
+    class Shelf:
+        def style(self, name):
+            return own if name == "my-own" else None
+
+        def styles(self):
+            return [own]
+
+    assert find_style("my-own", library=Shelf()) is own
+    assert [s.name for s in list_styles("library", library=Shelf())] == ["my-own"]
+    assert find_style("my-own", library=False) is None
+    lib = resolve_library(tmp_path)
+    assert isinstance(lib, library.Library) and lib.folder == tmp_path

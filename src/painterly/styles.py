@@ -13,8 +13,13 @@ Two sources fill the catalogue:
   registry's lock: every thread waits for the complete catalogue, and a provider that fails to
   import raises :class:`~painterly.errors.StyleProviderError` and leaves the registry empty
   (the next call tries again), never half filled;
-- **the user's library** (:class:`painterly.library.Library`), read from its folder at lookup
-  time, so styles another process added are seen without a restart. Built-in names win.
+- **sources**, read at lookup time: a provider may also have ``source(library) -> object with
+  .style(name) and .styles()``, which turns a ``library=`` argument (None: the default) into
+  the styles to look in. The user's library (:mod:`painterly.library`) is such a provider: it
+  registers itself here, and the catalogue never imports it (the library applies its entries
+  with :mod:`painterly.neural`, which uses this module: importing it here was a circle). Its
+  folder is read at lookup time, so styles another process added are seen without a restart.
+  Built-in names win.
 
 :func:`register` adds a style at run time (a plug-in, a test); :func:`registered` does so for
 the duration of a ``with`` block.
@@ -55,7 +60,9 @@ _ALIASES: dict[str, str] = {}
 _LOADED = False
 _LOADING: int | None = None  # the thread loading the providers (to refuse re-entry, not deadlock)
 #: Modules whose ``styles()`` fill the catalogue on first use. Order is the listing order.
-_PROVIDERS: list[str] = ["painterly.filters", "painterly.neural.builtin"]
+_PROVIDERS: list[str] = ["painterly.filters", "painterly.neural.builtin", "painterly.library"]
+#: The providers' ``source`` functions (see the module docstring), in provider order.
+_SOURCES: list[Callable] = []
 
 
 def _add(registry: dict[str, Style], aliases: dict[str, str], style: Style) -> None:
@@ -85,11 +92,15 @@ def _ensure_loaded() -> None:
             return
         registry: dict[str, Style] = {}
         aliases: dict[str, str] = {}
+        sources: list[Callable] = []
         _LOADING = threading.get_ident()
         try:
             for mod in _PROVIDERS:
                 try:
-                    provided = list(importlib.import_module(mod).styles())
+                    module = importlib.import_module(mod)
+                    provided = list(module.styles())
+                    if callable(getattr(module, "source", None)):
+                        sources.append(module.source)
                 except Exception as e:
                     raise StyleProviderError(
                         f"the style provider {mod!r} failed to load ({type(e).__name__}: {e}); "
@@ -102,6 +113,7 @@ def _ensure_loaded() -> None:
             _LOADING = None
         _REGISTRY.update(registry)
         _ALIASES.update(aliases)
+        _SOURCES[:] = sources
         _LOADED = True
 
 
@@ -145,14 +157,19 @@ def normalize_name(name: str) -> str:
 
 
 def resolve_library(library):
-    """None: the default library; False: none; a path or :class:`painterly.library.Library`."""
+    """None: the default library; False: none; a folder, or an object with ``.style(name)``
+    and ``.styles()`` (a :class:`painterly.library.Library`), as the providers' sources make
+    it (the first that gives one)."""
     if library is False:
         return None
-    from painterly.library import Library
-
-    if library is None:
-        return Library.default()
-    return library if isinstance(library, Library) else Library(library)
+    _ensure_loaded()
+    for source in list(_SOURCES):
+        lib = source(library)
+        if lib is not None:
+            return lib
+    if hasattr(library, "style") and hasattr(library, "styles"):
+        return library
+    return None
 
 
 def find_style(name: str, *, library=None) -> Style | None:
@@ -251,7 +268,14 @@ def as_filter(
         return blend(image, fn(image, seed=seed, **options), strength)
 
     apply.__doc__ = fn.__doc__
+    apply.options = tuple(accepted)  # type: ignore[attr-defined]  # see takes_option
     return Style(name, "filter", description, apply, tuple(tags), method, tuple(aliases), details)
+
+
+def takes_option(style: Style, option: str) -> bool:
+    """Whether ``style.apply`` takes ``option`` (e.g. ``faces``: the photo's faces, found once
+    by a caller that also needs them). Styles that do not list their options: False."""
+    return option in getattr(style.apply, "options", ())
 
 
 def filter_style(name: str, fn: ApplyFn, description: str, **kwargs) -> Style:

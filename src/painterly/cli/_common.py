@@ -199,8 +199,13 @@ def run_batch(
                 x = src if load is None else load(src)
                 with slots:
                     art, meta = paint(x)
+                if isinstance(meta, dict) and PHOTO_FACES in meta:  # found by the paint step
+                    meta = dict(meta)
+                    faces = meta.pop(PHOTO_FACES)
+                else:
+                    faces = None
                 if finish is not None:  # painterly.provenance: label, watermark, drift, C2PA
-                    art, meta = _finish(art, meta, src, x, label, finish, inputs)
+                    art, meta = _finish(art, meta, src, x, label, finish, inputs, faces)
                 del x
                 save_artwork(art, dst, metadata=meta, png_compression=png_compression)
                 results.append((i, None))
@@ -250,6 +255,11 @@ def run_batch(
     return 2 if failed else 0
 
 
+#: Key of a ``paint`` step's metadata under which it hands the photo's faces (found for the
+#: style, :func:`painterly.faces.find_faces`) to the face guard; never saved.
+PHOTO_FACES = "_photo_faces"
+
+
 def _describe(src: Path, err: BaseException) -> str:
     """One line for a failed file: painterly's own message, or the exception's type and text."""
     msg = str(err) if isinstance(err, PainterlyError) else f"{type(err).__name__}: {err}"
@@ -264,15 +274,17 @@ def _prepare_finish(finish) -> None:
         prepare_finish(finish)
 
 
-def _finish(art, meta, src: Path, photo, label: str, finish, inputs: dict | None):
-    """painterly.provenance's trust steps on one result; prints the drift warning, if any."""
+def _finish(art, meta, src: Path, photo, label: str, finish, inputs: dict | None, faces=None):
+    """painterly.provenance's trust steps on one result; prints the drift warning, if any.
+    ``faces``: the photo's faces, when the paint step already found them."""
     import numpy as np
 
     from painterly.provenance.finish import drift_warning, finish_artwork
 
     art, meta = finish_artwork(art, params=meta, inputs={"photo": src, **(inputs or {})},
                                technique=label.split(":")[0], config=finish,
-                               photo=photo if isinstance(photo, np.ndarray) else None)
+                               photo=photo if isinstance(photo, np.ndarray) else None,
+                               photo_faces=faces)
     warning = drift_warning(meta)
     if warning:
         console.print(f"[yellow]{src.name}: {warning}[/]", highlight=False)

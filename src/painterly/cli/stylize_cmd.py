@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import cpu_count, expand_inputs, note, output_paths, run_batch
+from painterly.cli._common import (
+    PHOTO_FACES,
+    cpu_count,
+    expand_inputs,
+    note,
+    output_paths,
+    run_batch,
+)
 from painterly.cli._trust import (
     ATTRIBUTE,
     CHECK_SUBJECT,
@@ -43,6 +50,9 @@ def stylize_command(
     preserve_color: bool = typer.Option(False, "--preserve-color", help="Neural styles: keep the photo's colours, transfer texture only."),
     style_scale: float = typer.Option(1.0, "--style-scale", help="Neural styles: brush-stroke size, 1 = as trained, 2 = twice as large."),
     tile: int = typer.Option(None, "--tile", help="Neural styles: tile size in px for huge images (0 = never tile)."),
+    portrait: bool = typer.Option(None, "--portrait/--no-portrait", help="Neural styles: protect "
+                                  "faces (half the style inside each face, feathered), so people stay "
+                                  "recognisable (default: on for built-in styles, off for paintings)."),
     skip_existing: bool = typer.Option(
         False, "--skip-existing", help="Folders: skip the outputs that are already complete (same "
         "photo, style and settings, as their provenance records), e.g. to finish an "
@@ -119,6 +129,8 @@ def stylize_command(
         options["style_scale"] = style_scale
     if tile is not None:
         options["tile"] = tile
+    if portrait is not None:
+        options["portrait"] = portrait
     outs = output_paths(files, out_arg, label)
     meta = {"style": label, "strength": strength, "seed": seed, **options}
     if max_size is not None:
@@ -132,8 +144,17 @@ def stylize_command(
     def load(src: Path):
         return load_image(src, max_size=max_size)
 
+    # a style with a people step gets the photo's faces from here, and the face guard reuses
+    # them (painterly.provenance.people): the photo is searched once
+    find = _face_finder(style_arg, family, portrait) \
+        if portrait is not False or (finish is not None and finish.faces) else None
+
     def paint(img):
-        return stylize(img, style_arg, strength=strength, seed=seed, **options), meta
+        if find is None:
+            return stylize(img, style_arg, strength=strength, seed=seed, **options), meta
+        faces = find(img)
+        art = stylize(img, style_arg, strength=strength, seed=seed, faces=faces, **options)
+        return art, {**meta, PHOTO_FACES: faces}
 
     # filters paint on every core at once (their OpenCV/numpy calls release the GIL); a network
     # already uses every core, so it paints one image at a time while others are read and written
@@ -172,6 +193,25 @@ def _skip_done(files: list[Path], outs: list[Path], output: Path, meta: dict,
     return [f for f, _ in todo], [o for _, o in todo]
 
 
+def _face_finder(style_arg, family: str, portrait: bool | None = None) -> Callable | None:
+    """``find(photo) -> faces`` when the style takes the photo's faces (the filters' people
+    steps, a neural style's portrait option), else None (the face guard then searches the
+    photo itself, boxes only). ``portrait`` None: the style's default (on for built-ins)."""
+    if isinstance(style_arg, str):  # a named style (else a painting or a blend: transfer)
+        from painterly.styles import get_style, takes_option
+
+        spec = get_style(style_arg)
+        on = family == "filter" or (spec.family == "neural" if portrait is None else portrait)
+        if not on or not takes_option(spec, "faces"):
+            return None
+    elif not portrait:
+        return None
+    from painterly.faces import find_faces
+    from painterly.provenance.people import search_side
+
+    return lambda img: find_faces(img, max_side=search_side(img.shape))
+
+
 _BUILTIN = ("multistyle26",)
 _ARBITRARY = ("arbitrary_predict", "arbitrary_transform")
 
@@ -192,12 +232,14 @@ def _warm_in_background(models: tuple[str, ...]) -> Callable[[list], None]:
         # errors: the same calls in the painting step report them; queue.Empty: the command
         # failed before it read the paintings (nothing waits for this thread)
         with contextlib.suppress(Exception):
+            from painterly.faces import _nets
             from painterly.neural import networks
             from painterly.neural.sessions import import_onnxruntime
 
             import_onnxruntime()  # first: it is what the sessions wait for
 
             networks.warm_sessions(models)
+            _nets.warm()  # the face guard's, after the style network's
             from painterly.neural.feedforward import style_embedding
 
             for image, scale in tasks.get(timeout=60):
@@ -205,6 +247,24 @@ def _warm_in_background(models: tuple[str, ...]) -> Callable[[list], None]:
 
     threading.Thread(target=warm, name="painterly-warm", daemon=True).start()
     return tasks.put
+
+
+def _warm_faces() -> None:
+    """A filter's people step and the face guard need onnxruntime and the face networks:
+    their first-use cost (import and sessions, 0.3-0.6 s on a loaded 2-core machine) runs on
+    another core while the photo is read and the filter's modules are imported."""
+    import contextlib
+    import threading
+
+    def warm():
+        with contextlib.suppress(Exception):  # the same calls report their errors when used
+            from painterly.faces import _nets
+            from painterly.neural.sessions import import_onnxruntime
+
+            import_onnxruntime()
+            _nets.warm()
+
+    threading.Thread(target=warm, name="painterly-warm-faces", daemon=True).start()
 
 
 def _style_arg(styles: list[str], style_scale: float = 1.0):
@@ -219,6 +279,8 @@ def _style_arg(styles: list[str], style_scale: float = 1.0):
             note(f"painterly: note: style {styles[0]!r} is {spec.name!r}", highlight=False)
         if spec.family != "filter":
             _warm_in_background(_BUILTIN if spec.family == "neural" else _ARBITRARY)([])
+        else:
+            _warm_faces()
         return spec.name, spec.name, spec.family, []
     from painterly.style_args import parse_style_arg
 

@@ -16,11 +16,26 @@ import numpy as np
 _THREADS = 1
 
 
-def run(name: str, x: np.ndarray) -> list[np.ndarray]:
-    """Outputs of the registered face network ``name`` for the NHWC float32 batch ``x``."""
+#: The networks :func:`painterly.faces.find_faces` runs.
+FIND = ("face-detection-short", "face-detection-full", "face-landmark")
+
+
+def _session(name: str):
     from painterly.models.packaged import model_path
     from painterly.neural.sessions import get_session
 
-    sess = get_session(("faces", name), lambda: model_path(name).read_bytes(),
+    return get_session(("faces", name), lambda: model_path(name).read_bytes(),
                        threads=_THREADS, spin=False)
+
+
+def run(name: str, x: np.ndarray) -> list[np.ndarray]:
+    """Outputs of the registered face network ``name`` for the NHWC float32 batch ``x``."""
+    sess = _session(name)
     return sess.run(None, {sess.get_inputs()[0].name: np.ascontiguousarray(x, np.float32)})
+
+
+def warm(names: tuple[str, ...] = FIND) -> None:
+    """Build the sessions of ``names`` now (onnxruntime's import and the sessions cost a few
+    hundred ms on first use): a command calls it on another thread while it reads the photo."""
+    for name in names:
+        _session(name)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from painterly.errors import InputError
@@ -44,6 +47,13 @@ class Face:
             return {name: [] for name in mesh.FEATURES}
         return mesh.feature_lines(self.landmarks)
 
+    def scaled(self, k: float) -> Face:
+        """This face in the pixels of the picture resized ``k`` times."""
+        k32 = np.float32(k)
+        return replace(self, box=tuple(float(v) * k for v in self.box),
+                       keypoints=np.asarray(self.keypoints, np.float32) * k32,
+                       landmarks=None if self.landmarks is None else self.landmarks * k32)
+
     def as_dict(self) -> dict:
         """A JSON-ready summary (provenance, the service): box, score, landmarks fitted."""
         return {"box": [round(float(v), 1) for v in self.box], "score": round(self.score, 3),
@@ -63,27 +73,58 @@ def as_contract(image: np.ndarray) -> np.ndarray:
     return np.clip(img.astype(np.float32, copy=False), 0.0, 1.0)
 
 
-def find_faces(image: np.ndarray, *, config: FaceConfig = FaceConfig()) -> list[Face]:
+def find_faces(image: np.ndarray, *, config: FaceConfig = FaceConfig(),
+               max_side: int | None = None,
+               near: Sequence[Sequence[float]] | None = None) -> list[Face]:
     """The faces in ``image`` (float32 HxWx3 in [0, 1]), largest first.
 
     Each has its box, confidence and six detector keypoints; the ``config.landmarks`` largest
-    of at least ``config.min_landmark_size`` px also get the 468 face-mesh landmarks. No face,
-    a tiny image or a blank one give an empty list, never an error.
+    of at least ``config.min_landmark_size`` px also get the 468 face-mesh landmarks (and a
+    doubtful detection that big is kept only when the mesh sees a face). No face, a tiny image
+    or a blank one give an empty list, never an error.
+
+    ``max_side``: search a bigger picture at this long side (faster; the smallest face found
+    grows with the ratio); the faces still come back in ``image``'s pixels. ``near``: boxes of
+    faces known to be there, in ``image``'s pixels: the small-face tiles run only around them
+    (see :func:`painterly.faces.detect.detect`).
     """
-    img = as_contract(image)
+    img = np.asarray(image)
+    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (3, 4)):
+        as_contract(img)  # raises the contract's InputError
     h, w = img.shape[:2]
     if min(h, w) < 8:
         return []
-    rows = _detect.detect(img, config)
+    k = 1.0
+    if max_side is not None and max(h, w) > max_side:
+        k = max_side / max(h, w)  # resized first: the contract's clip then runs on fewer pixels
+        src = img if img.dtype in (np.uint8, np.float32) else img.astype(np.float32)
+        img = cv2.resize(src, (max(1, round(w * k)), max(1, round(h * k))),  # area: no
+                         interpolation=cv2.INTER_AREA if k < 0.5 else cv2.INTER_LINEAR)  # aliasing
+        if min(img.shape[:2]) < 8:
+            return []
+    img = as_contract(img)
+    if near is not None:
+        near = [tuple(float(v) * k for v in b) for b in near]
+    rows = _detect.detect(img, config, near)
     faces = [Face(box=tuple(float(v) for v in r[:4]), score=float(r[4]),
                   keypoints=r[5:17].reshape(6, 2).astype(np.float32)) for r in rows]
     faces.sort(key=lambda f: -f.width * f.height)
+    todo = [i for i, f in enumerate(faces) if f.width >= config.min_landmark_size
+            and (i < config.landmarks or f.score < config.sure)]
+
+    def fit(i: int):
+        return mesh.landmarks(img, faces[i].box, faces[i].keypoints)[0]
+
+    if config.threads > 1 and len(todo) > 1:
+        with ThreadPoolExecutor(min(config.threads, len(todo)), "painterly-faces") as pool:
+            fitted = dict(zip(todo, pool.map(fit, todo)))
+    else:
+        fitted = {i: fit(i) for i in todo}
     out = []
     for i, f in enumerate(faces):
-        if i < config.landmarks and f.width >= config.min_landmark_size:
-            pts, presence = mesh.landmarks(img, f.box, f.keypoints)
-            if pts is None and f.score < config.sure:
+        if i in fitted:
+            if fitted[i] is None and f.score < config.sure:
                 continue  # a doubtful detection that the mesh network does not see as a face
-            f = Face(f.box, f.score, f.keypoints, pts)
-        out.append(f)
+            f = Face(f.box, f.score, f.keypoints, fitted[i])
+        out.append(f if k == 1.0 else f.scaled(1.0 / k))
     return out

@@ -19,6 +19,8 @@ The module-level functions work on the default folder (:func:`library_dir`) or o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from painterly.library import store
 from painterly.library.collection import Library
 from painterly.library.store import (
@@ -75,3 +77,23 @@ def style_image(name: str, folder=None):
 
 def ensure_vector(name: str, folder=None):
     return store.ensure_vector(name, folder)
+
+
+# -- a provider of the style catalogue (painterly.styles) ---------------------------------------
+def styles() -> list:
+    """No fixed entries: the library's styles are read at lookup time, through :func:`source`."""
+    return []
+
+
+def source(library) -> Library | None:
+    """The catalogue's ``library=`` argument as a :class:`Library`: None is the default folder
+    (:func:`library_dir`), a folder path its own library, a Library itself; anything else:
+    not this provider's (None)."""
+    if library is None:
+        return Library.default()
+    if isinstance(library, Library):
+        return library
+    if isinstance(library, (str, Path)):
+        return Library(library)
+    return None
+

@@ -95,6 +95,9 @@ class Library:
             del seed  # feed-forward network: nothing random to seed
             return transfer(image, [(self.style_image(name), 1.0)], strength=strength, **options)
 
+        apply.options = ("preserve_color", "style_scale", "tile", "precision",  # type: ignore[attr-defined]
+                         "progress", "portrait", "faces")  # see painterly.styles.takes_option
+
         return Style(entry.name, "library", entry.description, apply, entry.tags, METHOD)
 
     # -- the store ------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ The implementation lives in :mod:`painterly.neural.feedforward` (the two feed-fo
 and :mod:`painterly.neural.gatys` (optimisation); ``painterly.neural.transfer`` is the function.
 """
 
-__all__ = ["normalize_weights", "parse_style_arg", "style_embedding", "transfer"]
+__all__ = ["PortraitConfig", "normalize_weights", "parse_style_arg", "protect_faces", "style_embedding",
+           "transfer"]
 
 
 def __getattr__(name: str):

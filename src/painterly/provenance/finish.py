@@ -1,8 +1,9 @@
 """One call per result, on every path (CLI, Python API, service): the trust steps in order.
 
 1. safety check (optional extra): flag and blur, decision recorded;
-2. subject drift: the classifier's category of the input photo vs the result (and, when asked,
-   the closest built-in style);
+2. subject drift: the photo's faces still faces at the same places in the result (on by
+   default: tens of ms, :mod:`painterly.provenance.people`), the classifier's category of the
+   input photo vs the result (when asked), and, when asked, the closest built-in style;
 3. visible label (when asked for);
 4. invisible watermark (on by default), last, so that it covers the label too;
 5. the :class:`Provenance` that :mod:`painterly.io`'s encoder turns into the XMP label and the
@@ -15,6 +16,7 @@ or :func:`painterly.provenance.encode_artwork`.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,8 @@ class FinishConfig:
     drift: bool = False  # compare the subject's category of the photo and the result: off on
     #                     the CLI unless --check-subject (loading the classifier costs seconds per
     #                     process); on in the service, whose workers keep the model loaded
+    faces: bool = True  # the photo's faces searched in the result (found, kept, lost, new):
+    #                    tens of ms at 1024 px, so on every result by default
     safety: bool | None = None  # nudity check, flag and blur; None: when painterly[safety]
     #                             (AGPL model, optional) is installed
     attribution: bool = False  # closest built-in style in the provenance (first call renders
@@ -54,13 +58,17 @@ def finish_artwork(
     technique: str = "",
     config: FinishConfig = FinishConfig(),
     photo: np.ndarray | None = None,
+    photo_faces: Sequence | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Apply the trust steps to a contract image and build the metadata to save it with.
 
     ``inputs`` maps a role ("photo", "style", "init", "mask" ...) to a path, bytes or contract
     array: only its sha256 is recorded (and named as a C2PA ingredient), never its content or
     metadata. ``photo`` (contract array) is the picture the drift guard compares with; by default
-    the "photo" input is loaded. Returns ``(image, metadata)`` for :func:`painterly.provenance.save_artwork`;
+    the "photo" input is loaded. ``photo_faces``: the faces already found in ``photo`` (a
+    filter's people step, :func:`painterly.provenance.people.photo_faces`), so that the face
+    guard does not search the photo again. Returns ``(image, metadata)`` for
+    :func:`painterly.provenance.save_artwork`;
     ``metadata["provenance"].extra`` holds ``subject``, ``safety``, ``watermark``, ``visible_label``.
     """
     from painterly.io import load_image
@@ -75,15 +83,23 @@ def finish_artwork(
 
     if config.safety or (config.safety is None and safety.available()):
         out, extra["safety"] = safety.check_and_blur(out)
-    # 2. subject drift
+    # 2. subject drift: "checked", "note" or the classifier's verdict; "faces"; "drifted"
     has_photo = photo is not None or (inputs or {}).get("photo") is not None
-    if config.drift and has_photo:
-        from painterly.provenance.drift import check_drift
-
+    if has_photo and (config.drift or config.faces):
         ref = photo if photo is not None else load_image((inputs or {})["photo"])
-        extra["subject"] = check_drift(ref, out)
-    elif has_photo:
-        extra["subject"] = {"checked": False, "note": "not checked (not asked: --check-subject)"}
+    if has_photo:
+        if config.drift:
+            from painterly.provenance.drift import check_drift
+
+            subject = check_drift(ref, out)
+            if "input" in subject:  # the classifier's own verdict, beside the overall one
+                subject["group_drifted"] = bool(subject["drifted"])
+        else:
+            subject = {"checked": False, "note": "classifier not checked (not asked: --check-subject)"}
+        subject["faces"] = _check_faces(ref, out, photo_faces) if config.faces else \
+            {"checked": False, "note": "not asked"}
+        subject["drifted"] = bool(subject.get("drifted")) or bool(subject["faces"].get("changed"))
+        extra["subject"] = subject
     if config.attribution:
         from painterly.provenance.attribution import NOTE, attribute
 
@@ -121,6 +137,17 @@ def prepare_finish(config: FinishConfig = FinishConfig()) -> None:
         layout(WatermarkConfig())
 
 
+def _check_faces(photo: np.ndarray, result: np.ndarray, faces: Sequence | None) -> dict[str, Any]:
+    """The face guard's verdict; "not checked" with the reason when its models are missing."""
+    from painterly.errors import MissingExtraError, ModelMissingError
+    from painterly.provenance.people import check_faces
+
+    try:
+        return check_faces(photo, result, faces=faces)
+    except (MissingExtraError, ModelMissingError) as e:
+        return {"checked": False, "note": f"not checked: {' '.join(str(e).split())}"}
+
+
 def _has_c2pa() -> bool:
     try:
         import c2pa  # noqa: F401
@@ -146,10 +173,29 @@ def _watermark(image: np.ndarray, config: FinishConfig) -> tuple[np.ndarray, dic
 
 
 def drift_warning(metadata: dict[str, Any]) -> str | None:
-    """The CLI's one-line warning when the result's subject is not the photo's."""
+    """The CLI's one-line warning when the result's subject is not the photo's: the
+    classifier's group changed, or a face of the photo was lost, or a new one appeared."""
     prov = metadata.get("provenance")
     subject = prov.extra.get("subject") if isinstance(prov, Provenance) else None
-    if isinstance(subject, dict) and subject.get("drifted"):
-        return (f"warning: the subject changed: the photo shows {subject['input']}, "
-                f"the result looks like {subject['output']}")
-    return None
+    if not (isinstance(subject, dict) and subject.get("drifted")):
+        return None
+    parts = []
+    if subject.get("group_drifted"):
+        parts.append(f"the photo shows {subject['input']}, the result looks like "
+                     f"{subject['output']}")
+    faces = subject.get("faces") or {}
+    if faces.get("lost"):
+        parts.append(f"{faces['lost']} of the photo's {faces['found']} face"
+                     f"{'s' if faces['found'] > 1 else ''} lost (at "
+                     + ", ".join(_where(b) for b in faces["lost_boxes"][:3])
+                     + (" ..." if faces["lost"] > 3 else "") + ")")
+    if faces.get("new"):
+        parts.append(f"{faces['new']} new face{'s' if faces['new'] > 1 else ''} in the result "
+                     "(at " + ", ".join(_where(b) for b in faces["new_boxes"][:3])
+                     + (" ..." if faces["new"] > 3 else "") + ")")
+    return "warning: the subject changed: " + "; ".join(parts) if parts else None
+
+
+def _where(box) -> str:
+    x0, y0, x1, y1 = box
+    return f"x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f}"

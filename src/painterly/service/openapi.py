@@ -117,6 +117,10 @@ def params_schema(*, max_prompt_chars: int = 2000, default_model: str = tasks.DE
     neural_opts = {
         "preserve_color": {"type": "boolean", "default": False,
                            "description": "keep the photo's colours (neural styles only)"},
+        "portrait": {"type": "boolean",
+                     "description": "protect faces: half the style inside each face, feathered "
+                                    "(neural styles only; default: on for the built-in styles, "
+                                    "off for a painting as the style)"},
         "style_scale": _num(0.125, 8, 1.0, "brush-stroke size, 1 = as trained (neural styles only)"),
         "tile": {"description": "tiles of this many px (0: never tile; default: above 2048 px)",
                  "anyOf": [{"type": "integer", "const": 0}, _int(16, tasks.MAX_SIDE)]},

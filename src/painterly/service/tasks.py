@@ -31,7 +31,7 @@ FILES = {
 # quality: JPEG/WebP quality; infotext: AUTOMATIC1111's "parameters" text to write in the file
 COMMON = {"task", "format", "seed", "visible_label", "watermark", "attribute", "quality", "infotext"}
 OPTIONS = {
-    "stylize": COMMON | {"style", "strength", "max_size", "prompt", "preserve_color", "style_scale",
+    "stylize": COMMON | {"style", "strength", "max_size", "prompt", "preserve_color", "portrait", "style_scale",
                          "tile"},
     "paint": COMMON | {"prompt", "model", "steps", "width", "height", "negative", "guidance",
                        "strength", "style", "sampler", "schedule", "tiling", "clip_skip", "eta",
@@ -190,6 +190,7 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
         if 0 < p.get("tile", 0) < MIN_TILE:  # refused now rather than by the engine in a worker
             raise InputError(f"tile must be 0 (no tiling) or at least {MIN_TILE} px, got {p['tile']}")
         _bool(p, "preserve_color")
+        _bool(p, "portrait")
         chosen = [k for k in ("style", "prompt") if k in p] + (["style_image"] if files.get("style_image") else [])
         if len(chosen) > 1:
             raise InputError(f"give one of style, prompt and style_image, not {' and '.join(chosen)}")
@@ -200,7 +201,7 @@ def check_params(params: Any, files: dict[str, int], *, max_prompt_chars: int = 
                 raise InputError(f"style must be a style name (GET /v1/styles), got {style!r}")
             spec = get_style(style)  # UnknownStyleError lists every valid name
             p["style"] = spec.name
-            neural_only = sorted({"preserve_color", "style_scale", "tile"} & set(p))
+            neural_only = sorted({"preserve_color", "portrait", "style_scale", "tile"} & set(p))
             if neural_only and spec.family == "filter":
                 raise InputError(f"style {spec.name!r} is a filter; {', '.join(neural_only)} "
                                  "apply to neural styles only")
@@ -341,7 +342,8 @@ def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progre
         if progress(LOADED) is False:
             raise _cancelled()
         strength = float(params.get("strength", 1.0))
-        neural = {k: params[k] for k in ("preserve_color", "style_scale", "tile") if k in params}
+        neural = {k: params[k] for k in ("preserve_color", "portrait", "style_scale", "tile")
+                  if k in params}
         steps = _steps(progress, LOADED, PAINTED)
         if params.get("prompt"):
             from painterly.text import stylize_from_prompt
@@ -358,10 +360,19 @@ def run(task: str, params: dict, images: dict[str, list[Path]], progress: Progre
         else:
             # the name was checked against the registry at submission; the worker's working
             # folder is empty, so a name can never be taken for a file
-            from painterly.styles import get_style
+            from painterly.styles import get_style, takes_option
 
-            if get_style(params["style"]).family != "filter":  # neural styles report tiles
+            spec = get_style(params["style"])
+            if spec.family != "filter":  # neural styles report tiles
                 neural["progress"] = steps
+            portrait = params.get("portrait", spec.family == "neural")  # the style's default
+            if takes_option(spec, "faces") and (spec.family == "filter" or portrait):
+                # the style's people step and the face guard (encode_result) share one search
+                from painterly.faces import find_faces
+                from painterly.provenance.people import search_side
+
+                neural["faces"] = find_faces(img, max_side=search_side(img.shape))
+                info[PHOTO] = (img, neural["faces"])
             out = painterly.stylize(img, params["style"], strength=strength, seed=seed, **neural)
             info["style"] = params["style"]
         progress(PAINTED)
@@ -447,6 +458,11 @@ def metadata(task: str, params: dict, info: dict) -> dict[str, Any]:
     return meta
 
 
+#: Key under which :func:`run` hands the photo it painted and its faces to
+#: :func:`encode_result` (the face guard reuses them); never stored.
+PHOTO = "_photo"
+
+
 def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.ndarray,
                   images: dict[str, list[Path]], *, drift: bool = True) -> bytes:
     """The result file's bytes, after painterly's trust steps (:mod:`painterly.provenance`).
@@ -454,7 +470,7 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     Painted results (stylize, paint) get the AI-content label and provenance in their metadata,
     the invisible watermark (serial from the job id; ``"watermark": false`` skips it), the visible
     label (on by default in the service; ``"visible_label": false`` skips it), the subject-drift
-    check for stylize, the closest built-in style when ``"attribute": true``, and C2PA Content
+    check for stylize (the face guard on every result of a photo), the closest built-in style when ``"attribute": true``, and C2PA Content
     Credentials when keys exist. A curated result is one of
     the user's own pictures: it is re-encoded with provenance but no AI label. ``info`` receives
     ``subject``, ``watermark`` and ``safety`` so that the job reports them. ``drift=False``
@@ -468,6 +484,7 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
     from painterly.provenance.record import Provenance
 
     fmt, _media, _ext = media_for(params)
+    photo, faces = info.pop(PHOTO, (None, None))  # run()'s photo and its faces, when it has them
     meta = metadata(task, params, info)
     if task == "curate":
         meta["provenance"] = Provenance(technique="curate", aigc=None)
@@ -485,12 +502,13 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
         watermark=params.get("watermark", True),
         visible_label=label,
         drift=drift and task == "stylize" and not too_small,
+        faces=drift,  # the face guard (tens of ms): on every painted result of a photo
         attribution=bool(params.get("attribute", False)),
     )
     inputs = {"photo": first("image"), "style": first("style_image"), "mask": first("mask")}
     try:
         image, meta = finish_artwork(image, params=meta, technique=task, config=config,
-                                     inputs=inputs)
+                                     inputs=inputs, photo=photo, photo_faces=faces)
     except MissingExtraError as e:
         if not (config.drift or config.attribution):
             raise
@@ -500,13 +518,14 @@ def encode_result(job_id: str, task: str, params: dict, info: dict, image: np.nd
                    if on]
         config = replace(config, drift=False, attribution=False)
         image, meta = finish_artwork(image, params=meta, technique=task, config=config,
-                                     inputs=inputs)
+                                     inputs=inputs, photo=photo, photo_faces=faces)
         for step in skipped:
-            meta["provenance"].extra[step] = {"checked": False, "note": f"skipped: {e}"}
+            meta["provenance"].extra[step] = {**meta["provenance"].extra.get(step, {}),
+                                              "checked": False, "note": f"skipped: {e}"}
     extra = meta["provenance"].extra
     if task == "stylize" and too_small:
-        extra["subject"] = {"checked": False,
-                            "note": f"not checked: the picture is under {MIN_SIDE} px"}
+        extra["subject"] = {**extra.get("subject", {}), "checked": False,  # faces still checked
+                            "note": f"classifier not checked: the picture is under {MIN_SIDE} px"}
     info.update({k: extra[k] for k in ("subject", "watermark", "safety", "attribution") if k in extra})
     return encode_artwork(image, fmt, metadata=meta, quality=int(params.get("quality", 92)))
 
