@@ -137,7 +137,10 @@ def contact(names: list[str], filters: list[str], path: Path) -> None:
 
 def measure(ours: Path, base: Path, names: list[str], filters: list[str]) -> None:
     m_ours = worker(ours, "measure", json.dumps(names), json.dumps(filters))
-    m_base = worker(base, "measure", json.dumps(names), json.dumps(filters))
+    if base is None:
+        m_base = {f: [] for f in filters}
+    else:
+        m_base = worker(base, "measure", json.dumps(names), json.dumps(filters))
     print("\n| filter | faces found: now | base | features kept: now | base |")
     print("|---|---|---|---|---|")
     for f in filters:
@@ -156,6 +159,7 @@ def main() -> None:
     ap.add_argument("--base-ref", default="a1753cc")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-measure", action="store_true")
+    ap.add_argument("--no-base", action="store_true", help="measure faces for this tree only")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--speed-set", default="tune", choices=("tune", "judge", "all"),
                     help="portraits timed (crowd photos repaint up to 24 small faces each)")
@@ -174,7 +178,7 @@ def main() -> None:
         base = base_tree(args.base_ref, work)
         ours = ROOT / "src"
         if not args.no_measure:
-            measure(ours, base, names, args.filters)
+            measure(ours, None if args.no_base else base, names, args.filters)
 
         if not args.no_speed:
             speed_names = P.portraits(args.speed_set)

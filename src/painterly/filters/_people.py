@@ -256,13 +256,17 @@ def lower_lid(eye: np.ndarray) -> np.ndarray:
 
 def feature_ink(g: FaceGeometry, ink: np.ndarray, *, scale: float = 1.0, min_width: float = 0.0,
                 lids: float = 0.05, brows: float = 0.06, mouth: float = 0.04, offset=(0.0, 0.0),
-                lower_value: float = 0.35, brow_value: float = 0.55) -> None:
+                lower_value: float = 0.35, brow_value: float = 0.55, nose: str = "wings",
+                mouth_value: float = 0.9, lip_value: float = 0.4) -> None:
     """Draw one face's features (``g`` at working scale) into ``ink`` as tapered strokes.
 
     Widths are in eye distances (``lids``, ``brows``, ``mouth``), at least ``min_width`` px;
     ``scale`` and ``offset`` map ``g``'s coordinates into ``ink`` (``p * scale - offset``).
     The strokes: a tapered upper-lid line and a light lower lid, each brow along its middle,
-    the nostril line, the mouth line and a light lower-lip line.
+    the nose, the mouth line and a light lower-lip line. ``nose`` is "wings" (the nostril line
+    and both wings: for filters that darken the photo's own lines with these strokes), "tip"
+    (only a short stroke under the nose tip, as cartoonists draw a nose: the wings drawn too
+    close into an oval that floats on a flat face) or "none".
     """
     u = g.iod * scale
     off = np.asarray(offset, np.float64)
@@ -280,13 +284,19 @@ def feature_ink(g: FaceGeometry, ink: np.ndarray, *, scale: float = 1.0, min_wid
         ps = g.lines.get(name, [])
         if len(ps) >= 2:
             line(midline(ps[0], ps[1]), brows * u, brow_value, ends=0.3, peak=0.3)
-    nose = g.lines.get("nose", [])
-    for i, p in enumerate(nose[1:]):  # nostril line, then the wings (the first is the bridge)
-        line(p, 0.6 * mouth * u, 0.6 if i == 0 else 0.3, ends=0.3)
-    for p in g.lines.get("lips_inner", []):
-        line(upper_lid(p), mouth * u, 0.9, ends=0.2)
-    for p in g.lines.get("lips_outer", []):
-        line(lower_lid(p), 0.6 * mouth * u, 0.4, ends=0.1)
+    nose_lines = g.lines.get("nose", [])
+    if nose == "wings":
+        for i, p in enumerate(nose_lines[1:]):  # nostril line, then the wings (first: the bridge)
+            line(p, 0.6 * mouth * u, 0.6 if i == 0 else 0.3, ends=0.3)
+    elif nose == "tip" and len(nose_lines) >= 2:
+        base = resample(nose_lines[1], 12)[2:-2]  # the nostril line's middle, wing to wing
+        line(base, 0.7 * mouth * u, 0.5, ends=0.15)
+    if mouth_value:
+        for p in g.lines.get("lips_inner", []):
+            line(upper_lid(p), mouth * u, mouth_value, ends=0.2)
+    if lip_value:
+        for p in g.lines.get("lips_outer", []):
+            line(lower_lid(p), 0.6 * mouth * u, lip_value, ends=0.1)
 
 
 def emphasise(image: np.ndarray, faces: Sequence, *, strength: float = 0.6, min_width: float = 1.5,
