@@ -57,7 +57,7 @@ class CartoonConfig:
     line_min_area: float = 2.5e-4  # line pieces under this fraction of the image are dropped
     line_darkness: float = 0.8  # 1 = pure black outlines; lines multiply, so they keep a hue
     line_smooth: float = 0.6  # Gaussian sigma (working px) before the full-size re-threshold
-    skin_lines: float = 0.35  # share of the photo's lines kept inside the skin (nose side, smile)
+    skin_lines: float = 0.25  # share of the photo's lines kept inside the skin (nose side, smile)
     skin_sigma_space: float = 0.02  # skin blur, in eye distances: pores go, shading stays
     skin_sigma_color: float = 6.0  # CIELAB units, the skin's one bilateral pass after the blur
     lid_width: float = 0.045  # upper-lid stroke, in eye distances
@@ -95,6 +95,31 @@ def _smooth_skin(lab: np.ndarray, photo: np.ndarray, parts: _people.FaceParts, c
         o += (skin - o) * m
         o += (feat - o) * f
     return out
+
+
+def _skin_like(lab: np.ndarray, parts: _people.FaceParts) -> np.ndarray:
+    """Where the skin goes on past the face outline (neck, ears, a bald head, hands near the
+    face): pixels near a face whose chroma is within the face skin's own spread, (h, w) in
+    [0, 1]. There the structure step flattens as little as on the face, so a neck does not
+    break into flat patches beside a shaded face."""
+    h, w = lab.shape[:2]
+    sel = parts.skin > 0.5
+    if sel.sum() < 16:
+        return np.zeros((h, w), _F32)
+    # Hue, not chroma: the same skin in shadow (under the jaw, the neck) is less saturated.
+    ab = lab[..., 1:][sel].astype(np.float64)
+    hue0 = np.arctan2(ab[:, 1].mean(), ab[:, 0].mean())
+    c0 = float(np.hypot(ab[:, 0], ab[:, 1]).mean())
+    near = np.zeros((h, w), np.uint8)
+    for g in parts.faces:
+        (cx, cy), (fw, fh) = g.oval.mean(0), np.ptp(g.oval, 0)
+        cv2.ellipse(near, (round(cx), round(cy + 0.4 * fh)), (round(1.1 * fw), round(1.3 * fh)), 0, 0, 360, 1, -1)
+    a, b = lab[..., 1], lab[..., 2]
+    dh = np.abs(np.angle(np.exp(1j * (np.arctan2(b, a) - hue0)))).astype(_F32)
+    c = np.hypot(a, b)
+    like = np.clip(1.5 - dh * _F32(1 / 0.35), 0.0, 1.0) * np.clip(c * _F32(3.0 / max(c0, 1.0)) - 0.5, 0.0, 1.0)
+    like *= near
+    return cv2.GaussianBlur(like, (0, 0), 2.0)
 
 
 def _feature_strokes(parts: _people.FaceParts, shape: tuple[int, int], cfg: CartoonConfig) -> np.ndarray:
@@ -164,7 +189,8 @@ def cartoon(
     if parts is not None:
         # Skin is only lightly flattened (its shading is what makes it a face, not a mask);
         # the eyes, brows and lips keep the surface.
-        mix -= parts.skin * _F32(cfg.structure_mix - cfg.skin_mix)
+        skin = np.maximum(parts.skin, _skin_like(surface, parts))
+        mix -= skin * _F32(cfg.structure_mix - cfg.skin_mix)
         mix *= 1.0 - parts.features
         gain -= parts.face * _F32(cfg.saturation - cfg.skin_saturation)
     out = means[region]
