@@ -299,6 +299,28 @@ def feature_ink(g: FaceGeometry, ink: np.ndarray, *, scale: float = 1.0, min_wid
             line(lower_lid(p), 0.6 * mouth * u, lip_value, ends=0.1)
 
 
+def nose_side(g: FaceGeometry, lum: np.ndarray, ink: np.ndarray, width: float, *, value: float = 0.8,
+              scale: float = 1.0, offset=(0.0, 0.0)) -> None:
+    """Draw the nose as painters do: one line down its shadow side into the nostril, and the
+    nostril base; no outline round it. The shadow side is the nose wing over which ``lum``
+    ((h, w), ``g``'s coordinates) is darker. ``width`` in px of ``ink``."""
+    nose = g.lines.get("nose", [])
+    if len(nose) < 4:
+        return
+    off = np.asarray(offset, np.float64)
+    h, w = lum.shape
+
+    def mean_lum(p):
+        q = np.clip(np.round(p).astype(int), 0, [w - 1, h - 1])
+        return float(lum[q[:, 1], q[:, 0]].mean())
+
+    wing = min(nose[2:4], key=mean_lum)
+    side = resample(wing, 10)[3:]  # the lower part of the wing, into the nostril
+    for p, wmax, v in ((side, width, value), (resample(nose[1], 12)[2:-2], 0.8 * width, 0.7 * value)):
+        p = np.asarray(p) * scale - off
+        stroke(ink, p, np.maximum(taper(len(p), wmax, ends=0.2), 1.0), value=v)
+
+
 def emphasise(image: np.ndarray, faces: Sequence, *, strength: float = 0.6, min_width: float = 1.5,
               widths: float = 1.0) -> np.ndarray:
     """A copy of ``image`` with each face's features drawn in, darkened by ``strength``.
@@ -422,7 +444,8 @@ def _moved(face, origin: tuple[float, float], k: float):
 
 
 def refine_small_faces(out: np.ndarray, image: np.ndarray, faces: Sequence, render, *,
-                       below: float = 64.0, target: float = 128.0, max_faces: int = 24) -> np.ndarray:
+                       below: float = 64.0, target: float = 128.0, max_faces: int = 24,
+                       blend: tuple[float, float] = (0.7, 0.95)) -> np.ndarray:
     """Paint each face narrower than ``below`` px again at a larger scale; returns ``out``.
 
     A filter's marks have a fixed size (a dot screen, a pencil stroke, a brush's bleed, the
@@ -453,7 +476,7 @@ def refine_small_faces(out: np.ndarray, image: np.ndarray, faces: Sequence, rend
         back = cv2.resize(painted, (cw, ch), interpolation=cv2.INTER_AREA)
         m = np.zeros((ch, cw), _F32)
         cv2.ellipse(m, (round((x0 + x1) / 2 - cx0), round((y0 + y1) / 2 - 0.15 * fh - cy0)),
-                    (max(1, round(0.7 * fw)), max(1, round(0.95 * fh))), 0, 0, 360, 1.0, -1)
+                    (max(1, round(blend[0] * fw)), max(1, round(blend[1] * fh))), 0, 0, 360, 1.0, -1)
         m = cv2.GaussianBlur(m, (0, 0), max(0.5, 0.15 * fw))[..., None]
         region = out[cy0:cy1, cx0:cx1]
         region += m * (back - region)
