@@ -46,6 +46,7 @@ class CartoonConfig:
     lightness_weight: float = 1.0  # L vs. a/b in clustering: 1 keeps light and shadow apart
     chroma_weight: float = 1.3  # a/b weight: hue changes (skin vs. shirt) split regions first
     mode_ksize: int = 7  # majority filter box: rounds region borders, removes specks
+    region_scale: float = 2.0  # Gaussian sigma (working px) of the copy the regions are cut from
     structure_mix: float = 0.5  # flat region colour vs. smooth surface (White-box blends both)
     skin_mix: float = 0.2  # the same on skin: a face keeps its soft shading (no mask look)
     region_softness: float = 0.7  # Gaussian sigma (px) antialiasing region borders
@@ -57,7 +58,7 @@ class CartoonConfig:
     line_min_area: float = 2.5e-4  # line pieces under this fraction of the image are dropped
     line_darkness: float = 0.8  # 1 = pure black outlines; lines multiply, so they keep a hue
     line_smooth: float = 0.6  # Gaussian sigma (working px) before the full-size re-threshold
-    skin_lines: float = 0.25  # share of the photo's lines kept inside the skin (nose side, smile)
+    skin_lines: float = 0.18  # share of the photo's lines kept inside the skin (nose side, smile)
     skin_sigma_space: float = 0.02  # skin blur, in eye distances: pores go, shading stays
     skin_sigma_color: float = 6.0  # CIELAB units, the skin's one bilateral pass after the blur
     lid_width: float = 0.045  # upper-lid stroke, in eye distances
@@ -182,6 +183,10 @@ def cartoon(
     # 2. Structure: flat regions, mixed with the surface.
     feat = surface * np.array([cfg.lightness_weight, cfg.chroma_weight, cfg.chroma_weight], _F32)
     centres = _util.kmeans_palette(feat, int(colors), seed=seed)
+    # Labels from a blurred copy: a region follows a form (a lock of hair, a cheek), not the
+    # texture inside it, which would break into a camouflage of light and dark specks.
+    if cfg.region_scale > 0:
+        feat = cv2.GaussianBlur(feat, (0, 0), cfg.region_scale)
     labels = _util.majority_filter(_util.assign_palette(feat, centres), len(centres), ksize=cfg.mode_ksize)
     region, means = _util.region_stats(surface, labels, len(centres))
     mix = np.full((size[1], size[0]), cfg.structure_mix, _F32)
