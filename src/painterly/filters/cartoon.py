@@ -54,7 +54,7 @@ class CartoonConfig:
     skin_saturation: float = 1.05  # on faces: more turns skin orange
     line_sigma: float = 0.8  # XDoG inner Gaussian at the working size (line width)
     line_epsilon: float = 0.008  # contrast an edge needs to be inked (0..1 luminance)
-    line_phi: float = 40.0  # softness of the ink threshold (soft: the full-size edge is smooth)
+    line_phi: float = 80.0  # softness of the ink threshold
     line_min_area: float = 2.5e-4  # line pieces under this fraction of the image are dropped
     line_darkness: float = 0.8  # 1 = pure black outlines; lines multiply, so they keep a hue
     line_smooth: float = 0.6  # Gaussian sigma (working px) before the full-size re-threshold
