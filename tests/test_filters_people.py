@@ -99,6 +99,47 @@ def test_cartoon_draws_the_features(portraits):
         assert lum[lids].mean() < lum0[lids].mean() - 0.03  # drawn, not the photo's edge
 
 
+def _iod(face) -> float:
+    lines = face.feature_lines()
+    return float(np.linalg.norm(lines["left_eye"][0].mean(0) - lines["right_eye"][0].mean(0)))
+
+
+def test_cartoon_draws_no_outline_round_the_nose(portraits):
+    """Judges' complaint (a): an oval drawn round the nose from its landmarks floats on the face.
+    Along the upper half of both nose wings the cartoon is no darker than the photo (the old
+    outline made it 20-27 % darker: ratio 0.73-0.80)."""
+    from painterly.filters._people import resample
+
+    for name, (photo, faces) in portraits.items():
+        out = cartoon(photo, faces=faces)
+        wings = faces[0].feature_lines()["nose"][2:4]
+        q = np.round(np.concatenate([resample(w, 10)[1:5] for w in wings])).astype(int)
+        lum0, lum = (cv2.cvtColor(x, cv2.COLOR_RGB2GRAY)[q[:, 1], q[:, 0]] for x in (photo, out))
+        assert np.median(lum / np.maximum(lum0, 1e-3)) > 0.9, name
+
+
+def test_cartoon_keeps_the_faces_shading(portraits):
+    """Judges' complaint (b): a smoothed, cel-stepped face looks like a mask. The face's forms
+    (nose, cheekbones, the folds of a smile: the skin's lightness between 3 % and 12 % of the
+    eye distance) keep at least 85 % of their contrast (the old cartoon: 70-89 %)."""
+    from painterly.filters._people import face_parts
+
+    amps = []
+    for photo, faces in portraits.values():
+        out = cartoon(photo, faces=faces)
+        iod = _iod(faces[0])
+        skin = face_parts(faces, 1.0, photo.shape[:2]).skin > 0.9
+
+        def band(img, iod=iod):
+            g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+            return cv2.GaussianBlur(g, (0, 0), 0.03 * iod) - cv2.GaussianBlur(g, (0, 0), 0.12 * iod)
+
+        a, b = band(photo)[skin], band(out)[skin]
+        assert np.corrcoef(a, b)[0, 1] > 0.9
+        amps.append(float(b.std() / a.std()))
+    assert min(amps) > 0.85, amps
+
+
 def test_pop_art_prints_skin_as_dots_not_a_red_plate(portraits):
     red = np.array(INKS["red"], np.float32)
     paper = np.array((1.0, 0.98, 0.94), np.float32)
@@ -123,6 +164,23 @@ def test_ukiyoe_prints_the_face_as_one_flat_block_with_a_keyblock(portraits):
         assert lum[eyes].mean() < 0.8 * lum[skin].mean()  # the eyes are carved, not blank
     # One block of skin ink, the rest fine carved lines (main's: 0.38-0.85, blotches of inks).
     assert min(flat) > 0.65 and np.mean(flat) > 0.8, flat
+
+
+def test_ink_wash_paints_the_skin_in_a_light_wash(portraits):
+    """A face in 水墨 is laid in with a light wash following its light and shade, not left as a
+    hole of bare paper (the old ink-wash: 0-0.4 % ink on the skin of every tune portrait); a
+    dark face gets more ink than a pale one."""
+    from painterly.filters._people import face_parts
+    from painterly.filters.inkwash import InkWashConfig
+
+    paper = float(np.mean(InkWashConfig().paper_color))
+    dens = {}
+    for name, (photo, faces) in portraits.items():
+        skin = face_parts(faces, 1.0, photo.shape[:2]).skin > 0.9
+        out = ink_wash(photo, seed=0, faces=faces)
+        dens[name] = 1.0 - float(cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)[skin].mean()) / paper
+    assert min(dens.values()) > 0.05, dens
+    assert dens["obama_podium.jpg"] > dens["astronaut"], dens
 
 
 def test_ink_wash_keeps_faces_where_main_lost_them(portraits):
