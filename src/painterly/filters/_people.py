@@ -315,7 +315,7 @@ def nose_side(g: FaceGeometry, lum: np.ndarray, ink: np.ndarray, width: float, *
         return float(lum[q[:, 1], q[:, 0]].mean())
 
     wing = min(nose[2:4], key=mean_lum)
-    side = resample(wing, 10)[3:]  # the lower part of the wing, into the nostril
+    side = resample(wing, 10)[2:]  # the wing below the tip, into the nostril
     for p, wmax, v in ((side, width, value), (resample(nose[1], 12)[2:-2], 0.8 * width, 0.7 * value)):
         p = np.asarray(p) * scale - off
         stroke(ink, p, np.maximum(taper(len(p), wmax, ends=0.2), 1.0), value=v)
