@@ -353,7 +353,10 @@ def emphasise(image: np.ndarray, faces: Sequence, *, strength: float = 0.6, min_
             continue
         ink = np.zeros((y1 - y0, x1 - x0), _F32)
         feature_ink(g, ink, min_width=min_width, offset=(x0, y0), lids=0.05 * widths,
-                    brows=0.06 * widths, mouth=0.04 * widths)
+                    brows=0.06 * widths, mouth=0.04 * widths, nose="none")
+        lum = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+        moved = FaceGeometry({k: [p - (x0, y0) for p in v] for k, v in g.lines.items()}, g.iod, g.oval)
+        nose_side(moved, lum, ink, max(min_width, 0.04 * widths * g.iod), value=0.7)
         out[y0:y1, x0:x1] *= (1.0 - _F32(strength) * ink)[..., None]
     return out
 
