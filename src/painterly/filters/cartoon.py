@@ -48,7 +48,7 @@ class CartoonConfig:
     mode_ksize: int = 7  # majority filter box: rounds region borders, removes specks
     region_scale: float = 2.0  # Gaussian sigma (working px) of the copy the regions are cut from
     structure_mix: float = 0.5  # flat region colour vs. smooth surface (White-box blends both)
-    skin_mix: float = 0.2  # the same on skin: a face keeps its soft shading (no mask look)
+    skin_mix: float = 0.3  # the same on skin: a face keeps its soft shading (no mask look)
     region_softness: float = 0.7  # Gaussian sigma (px) antialiasing region borders
     saturation: float = 1.25  # chroma gain: cartoons are more vivid than photos
     skin_saturation: float = 1.05  # on faces: more turns skin orange
@@ -61,6 +61,8 @@ class CartoonConfig:
     skin_lines: float = 0.18  # share of the photo's lines kept inside the skin (nose side, smile)
     skin_sigma_space: float = 0.02  # skin blur, in eye distances: pores go, shading stays
     skin_sigma_color: float = 6.0  # CIELAB units, the skin's one bilateral pass after the blur
+    skin_step: float = 7.0  # cel-shading step of the skin's lightness (CIELAB L units)
+    skin_cel: float = 0.4  # share of the stepped lightness (the rest keeps the smooth forms)
     lid_width: float = 0.045  # upper-lid stroke, in eye distances
     brow_width: float = 0.05  # brow stroke, in eye distances
     mouth_width: float = 0.03  # mouth line, in eye distances
@@ -87,6 +89,13 @@ def _smooth_skin(lab: np.ndarray, photo: np.ndarray, parts: _people.FaceParts, c
         crop = photo[y0:y1, x0:x1]
         skin = cv2.GaussianBlur(crop, (0, 0), max(0.5, cfg.skin_sigma_space * g.iod))
         skin = cv2.bilateralFilter(skin, 5, cfg.skin_sigma_color, 2.0)
+        if cfg.skin_cel > 0:
+            # Cel shading, softly: lightness in steps with short ramps between them, mixed
+            # with the smooth skin so the forms read in both.
+            L = skin[..., 0] * _F32(1.0 / cfg.skin_step)
+            q = np.floor(L)
+            cel = (q + np.clip((L - q - 0.5) * 3.0 + 0.5, 0.0, 1.0)) * _F32(cfg.skin_step)
+            skin[..., 0] += (cel - skin[..., 0]) * _F32(cfg.skin_cel)
         # The features: the photo's, one light bilateral pass (the surface's two blur an eye
         # 10 px wide into a smudge).
         feat = cv2.bilateralFilter(crop, 5, cfg.bilateral_sigma_color, 1.5)
