@@ -6,17 +6,20 @@ drawing the facial features as strokes from landmarks:
 
 1. surface: edge-preserving smoothing, an iterated bilateral filter in CIELAB (Tomasi &
    Manduchi 1998; Winnemöller, Olsen & Gooch 2006 iterate it), at a reduced working size,
-2. structure: regions of a seeded CIELAB k-means (lightness weighted fully, so a face's light
-   and shadow sides become separate flat areas, as in cel shading), cleaned by a majority
-   filter and flattened to each connected region's mean colour (White-box's superpixel
-   colouring), then mixed with the surface so large regions keep a little of their shading,
+2. structure: regions of a seeded CIELAB k-means (lightness weighted fully, so light and
+   shadow sides become separate flat areas, as in cel shading), cut from a slightly blurred
+   copy (a region follows a form, not the texture inside it), cleaned by a majority filter and
+   flattened to each connected region's mean colour (White-box's superpixel colouring), then
+   mixed with the surface so large regions keep a little of their shading,
 3. lines: XDoG on the smoothed luminance (Winnemöller, Kyprianidis & Olsen 2012), small pieces
-   dropped,
-4. faces (``painterly.faces`` landmarks, see :mod:`painterly.filters._people`): the skin is
-   smoothed further and its lightness cel-shaded into soft steps, the eyes, brows and lips keep
-   the surface (no flattening across them), photo lines inside the skin are dropped, and the
-   features are drawn instead: a tapered upper-lid line and a light lower lid, brows as soft
-   strokes, the nostrils, the mouth line and a light lower-lip line,
+   dropped, smoothed and re-thresholded softly after enlarging (smooth, anti-aliased outlines),
+4. faces (``painterly.faces`` landmarks, see :mod:`painterly.filters._people`): the skin is the
+   photo's own, blurred at pore scale, so its shading (nose, cheekbones, the folds of a smile)
+   stays, softly cel-shaded and flattened less than the rest (a face, not a mask); skin past
+   the face outline (neck, ears) likewise; the eyes, brows and lips are the photo's, lightly
+   smoothed; the photo's lines inside the skin are kept faintly, and drawn on top: a tapered
+   lash line, light lower lids and brows, the mouth line, a short stroke under the nose tip
+   (never an outline round the nose, which floats on the face as an oval),
 5. colours made more vivid (not on the skin, which would turn orange), upsampled, ink multiplied in.
 """
 
