@@ -112,7 +112,7 @@ def _smooth_skin(lab: np.ndarray, photo: np.ndarray, parts: _people.FaceParts, c
 
 def _skin_like(lab: np.ndarray, parts: _people.FaceParts) -> np.ndarray:
     """Where the skin goes on past the face outline (neck, ears, a bald head, hands near the
-    face): pixels near a face whose chroma is within the face skin's own spread, (h, w) in
+    face): pixels near a face with the face skin's hue and some of its chroma, (h, w) in
     [0, 1]. There the structure step flattens as little as on the face, so a neck does not
     break into flat patches beside a shaded face."""
     h, w = lab.shape[:2]
@@ -127,11 +127,15 @@ def _skin_like(lab: np.ndarray, parts: _people.FaceParts) -> np.ndarray:
     for g in parts.faces:
         (cx, cy), (fw, fh) = g.oval.mean(0), np.ptp(g.oval, 0)
         cv2.ellipse(near, (round(cx), round(cy + 0.4 * fh)), (round(1.1 * fw), round(1.3 * fh)), 0, 0, 360, 1, -1)
-    a, b = lab[..., 1], lab[..., 2]
-    dh = np.abs(np.angle(np.exp(1j * (np.arctan2(b, a) - hue0)))).astype(_F32)
+    like = np.zeros((h, w), _F32)
+    x, y, bw, bh = cv2.boundingRect(near)  # the hue test only where skin may be
+    if bw == 0 or bh == 0:
+        return like
+    a, b = lab[y:y + bh, x:x + bw, 1], lab[y:y + bh, x:x + bw, 2]
+    dh = np.abs((np.arctan2(b, a) - _F32(hue0 - np.pi)) % _F32(2 * np.pi) - _F32(np.pi))  # hue distance
     c = np.hypot(a, b)
-    like = np.clip(1.5 - dh * _F32(1 / 0.35), 0.0, 1.0) * np.clip(c * _F32(3.0 / max(c0, 1.0)) - 0.5, 0.0, 1.0)
-    like *= near
+    box = np.clip(1.5 - dh * _F32(1 / 0.35), 0.0, 1.0) * np.clip(c * _F32(3.0 / max(c0, 1.0)) - 0.5, 0.0, 1.0)
+    like[y:y + bh, x:x + bw] = box * near[y:y + bh, x:x + bw]
     return cv2.GaussianBlur(like, (0, 0), 2.0)
 
 
