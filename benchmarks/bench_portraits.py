@@ -4,7 +4,7 @@ Usage (under the shared lock, so benchmarks never overlap)::
 
     flock /tmp/painterly-bench.lock env PYTHONPATH=src python benchmarks/bench_portraits.py \
         [--set tune|judge|all] [--filters cartoon ink-wash ...] [--base-ref a1753cc] \
-        [--rounds 3] [--no-speed] [--no-process] [--sheet docs/img/portraits.jpg]
+        [--rounds 3] [--no-speed] [--no-process] [--no-base] [--sheet docs/img/portraits.jpg]
 
 Prints, for this tree's filters and for the same filters at ``--base-ref`` (today's, before the
 people steps; the base tree gets this tree's ``painterly.faces`` to measure with, nothing
@@ -19,6 +19,8 @@ present):
 3. the whole process at 1024 px (``painterly stylize photo.png --style F -o out.png``), this
    tree against the base, alternated (target: at most 1.3x);
 4. with ``--sheet``, a contact sheet of every filter on three tune portraits.
+
+``--no-base`` measures the faces for this tree only (no base column): a quick check while tuning.
 """
 
 from __future__ import annotations
