@@ -62,6 +62,7 @@ class InkWashConfig:
     texture: float = 0.5  # dry texture strokes (皴擦) in dark, busy areas
     face_tones: float = 1.0  # photo's facial light and shade as a wash on small faces
     face_line: float = 0.03  # feature brush lines, in eye distances
+    face_detail: float = 4.0  # ink per unit of the photo's dark detail inside the features
     face_wash: float = 0.08  # least ink on the skin (a clear-ink wash; 0: a pale face is bare paper)
     face_shading: float = 0.7  # skin wash density per unit of the photo's darkness (its light and shade)
     fibre_absorption: float = 0.05  # how much the paper texture shows through the ink
@@ -295,6 +296,14 @@ def ink_wash(
         tex = np.clip(streak - _F32(0.8), 0.0, 1.0) * busy * dark * weight * _F32(cfg.texture)
         dens = dens + tex * (1.0 - dens)
     dens = dens + line * (1.0 - dens)
+    if parts is not None and cfg.face_detail > 0:
+        # The features in fine ink (工笔 in a 写意 painting): the photo's own dark detail in the
+        # eyes, brows and lips (lids, iris, lash line, the parting of the lips), which the
+        # landmark strokes alone only trace.
+        raw = _F32(1.0) - small.mean(2)
+        fine = cv2.GaussianBlur(raw, (0, 0), max(0.5, 0.02 * iod)) - cv2.GaussianBlur(raw, (0, 0), max(1.0, 0.15 * iod))
+        detail = np.clip(fine * _F32(cfg.face_detail), 0.0, 0.6) * parts.features
+        dens = dens + detail * (1.0 - dens)
     dens = cv2.GaussianBlur(dens, (0, 0), 0.6)  # wet ink never has a pixel-sharp border
 
     # 6. Full resolution: rice-paper absorption and compositing over the paper colour.
