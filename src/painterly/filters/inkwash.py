@@ -19,8 +19,9 @@ Kang, Lee & Chui 2007 (flow-based line drawing: lines follow the edge tangent fi
    stroke and dry-brush gaps (飞白) streaked along the flow (line integral convolution of
    noise), not round holes.
 4. Texture (皴擦): in dark, busy areas (hair, foliage) short dry strokes along the flow.
-5. Faces: skin left nearly bare, the eyes, brows, nose and mouth drawn as fine brush lines
-   with dark pupils, the lower face outline as a light line.
+5. Faces: the skin in a light wash of its own that follows the photo's darkness and form, the
+   eyes, brows, the nose's shadow side and mouth drawn as fine brush lines with dark pupils
+   over the features' own dark detail in fine ink, the lower face outline as a light line.
 6. Full resolution: xuan paper (fibres absorb more ink), ink over warm paper, an optional
    light colour wash (淡彩) and a red seal (印章).
 """
