@@ -4,7 +4,8 @@ Usage (under the shared lock, so benchmarks never overlap)::
 
     flock /tmp/painterly-bench.lock env PYTHONPATH=src python benchmarks/bench_portraits.py \
         [--set tune|judge|all] [--filters cartoon ink-wash ...] [--base-ref a1753cc] \
-        [--rounds 3] [--no-speed] [--no-process] [--sheet docs/img/portraits.jpg]
+        [--rounds 3] [--no-speed] [--no-process] [--no-base] [--sheet docs/img/portraits.jpg] \
+        [--before-after docs/img/cartoon_before_after.jpg --before-after-style cartoon]
 
 Prints, for this tree's filters and for the same filters at ``--base-ref`` (today's, before the
 people steps; the base tree gets this tree's ``painterly.faces`` to measure with, nothing
@@ -19,6 +20,10 @@ present):
 3. the whole process at 1024 px (``painterly stylize photo.png --style F -o out.png``), this
    tree against the base, alternated (target: at most 1.3x);
 4. with ``--sheet``, a contact sheet of every filter on three tune portraits.
+
+``--no-base`` measures the faces for this tree only (no base column): a quick check while tuning.
+``--before-after`` draws one filter (``--before-after-style``) at ``--base-ref`` and now, side by
+side, on the tune portraits and two non-portraits.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FILTERS = ("cartoon", "ink-wash", "ukiyo-e", "pop-art", "pencil", "color-pencil", "oil", "watercolor")
 SHEET_PHOTOS = ("astronaut", "obama_podium.jpg", "luispedro.jpg")
+BEFORE_AFTER_PHOTOS = ("astronaut", "obama_podium.jpg", "luispedro.jpg", "obama_cut.jpg", "chelsea", "coffee")
 
 WORKER = r"""
 import json, sys, time
@@ -58,6 +64,16 @@ if mode == "measure":
             for r in P.compare(im, st.apply(im, seed=0), refs[n]):
                 rows.append([n, r.found, r.kept, r.error, r.structure, r.style])
         out[f] = rows
+elif mode == "render":  # one filter on the photos at most 720 px long, saved to an .npz
+    f, path = sys.argv[5], sys.argv[6]
+    res = {}
+    for n in names:
+        im = P.load(n)
+        s = min(1.0, 720 / max(im.shape[:2]))
+        if s < 1:
+            im = cv2.resize(im, (round(im.shape[1] * s), round(im.shape[0] * s)), interpolation=cv2.INTER_AREA)
+        res[n] = get_style(f).apply(im, seed=0)
+    np.savez(path, **res)
 else:  # speed: compute time per image at a long side
     side, rounds = int(sys.argv[5]), int(sys.argv[6])
     photos = []
@@ -132,12 +148,41 @@ def contact(names: list[str], filters: list[str], path: Path) -> None:
         items += [(f"{f}", get_style(f).apply(im, seed=0)) for f in filters]
     sheet = contact_sheet(items, cols=len(filters) + 1, cell=220, caption_px=26,
                           title="Every filter on three portraits (tune set)")
-    save_image(sheet, path)
+    save_image(sheet, path, quality=82)  # under ~400 kB for the README
+
+
+def before_after(ours: Path, base: Path, ref: str, style: str, names: list[str], path: Path, work: Path) -> None:
+    """A contact sheet: each photo, ``style`` at ``ref`` and in this tree (at most 720 px)."""
+    import numpy as np
+
+    from painterly.io import save_image
+    from painterly.sheet import contact_sheet
+
+    worker(ours, "render", json.dumps(names), "[]", style, str(work / "now.npz"))
+    worker(base, "render", json.dumps(names), "[]", style, str(work / "base.npz"))
+    now, old = np.load(work / "now.npz"), np.load(work / "base.npz")
+    import _portraits as P
+    import cv2
+
+    items = []
+    for n in names:
+        im = P.load(n)
+        s = min(1.0, 720 / max(im.shape[:2]))
+        if s < 1:
+            im = cv2.resize(im, (round(im.shape[1] * s), round(im.shape[0] * s)), interpolation=cv2.INTER_AREA)
+        b = n.split(".")[0]
+        items += [(f"{b}: photo", im), (f"{b}: {style} at {ref}", old[n]), (f"{b}: {style} now", now[n])]
+    sheet = contact_sheet(items, cols=6, cell=300, caption_px=24,
+                          title=f"{style} before and after (tune photos and two non-portraits)")
+    save_image(sheet, path, quality=82)
 
 
 def measure(ours: Path, base: Path, names: list[str], filters: list[str]) -> None:
     m_ours = worker(ours, "measure", json.dumps(names), json.dumps(filters))
-    m_base = worker(base, "measure", json.dumps(names), json.dumps(filters))
+    if base is None:
+        m_base = {f: [] for f in filters}
+    else:
+        m_base = worker(base, "measure", json.dumps(names), json.dumps(filters))
     print("\n| filter | faces found: now | base | features kept: now | base |")
     print("|---|---|---|---|---|")
     for f in filters:
@@ -156,11 +201,15 @@ def main() -> None:
     ap.add_argument("--base-ref", default="a1753cc")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-measure", action="store_true")
+    ap.add_argument("--no-base", action="store_true", help="measure faces for this tree only")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--speed-set", default="tune", choices=("tune", "judge", "all"),
                     help="portraits timed (crowd photos repaint up to 24 small faces each)")
     ap.add_argument("--no-process", action="store_true")
     ap.add_argument("--sheet", type=Path)
+    ap.add_argument("--before-after", type=Path,
+                    help="contact sheet of --before-after-style at --base-ref and now (tune photos)")
+    ap.add_argument("--before-after-style", default="cartoon")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
     import _portraits as P
@@ -173,8 +222,12 @@ def main() -> None:
         work = Path(tmp)
         base = base_tree(args.base_ref, work)
         ours = ROOT / "src"
+        if args.before_after:
+            before_after(ours, base, args.base_ref, args.before_after_style, list(BEFORE_AFTER_PHOTOS),
+                         args.before_after, work)
+            print(f"\nbefore/after sheet: {args.before_after}")
         if not args.no_measure:
-            measure(ours, base, names, args.filters)
+            measure(ours, None if args.no_base else base, names, args.filters)
 
         if not args.no_speed:
             speed_names = P.portraits(args.speed_set)

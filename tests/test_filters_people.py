@@ -99,6 +99,47 @@ def test_cartoon_draws_the_features(portraits):
         assert lum[lids].mean() < lum0[lids].mean() - 0.03  # drawn, not the photo's edge
 
 
+def _iod(face) -> float:
+    lines = face.feature_lines()
+    return float(np.linalg.norm(lines["left_eye"][0].mean(0) - lines["right_eye"][0].mean(0)))
+
+
+def test_cartoon_draws_no_outline_round_the_nose(portraits):
+    """Judges' complaint (a): an oval drawn round the nose from its landmarks floats on the face.
+    Along the upper half of both nose wings the cartoon is no darker than the photo (the old
+    outline made it 20-27 % darker: ratio 0.73-0.80)."""
+    from painterly.filters._people import resample
+
+    for name, (photo, faces) in portraits.items():
+        out = cartoon(photo, faces=faces)
+        wings = faces[0].feature_lines()["nose"][2:4]
+        q = np.round(np.concatenate([resample(w, 10)[1:5] for w in wings])).astype(int)
+        lum0, lum = (cv2.cvtColor(x, cv2.COLOR_RGB2GRAY)[q[:, 1], q[:, 0]] for x in (photo, out))
+        assert np.median(lum / np.maximum(lum0, 1e-3)) > 0.9, name
+
+
+def test_cartoon_keeps_the_faces_shading(portraits):
+    """Judges' complaint (b): a smoothed, cel-stepped face looks like a mask. The face's forms
+    (nose, cheekbones, the folds of a smile: the skin's lightness between 3 % and 12 % of the
+    eye distance) keep at least 85 % of their contrast (the old cartoon: 70-89 %)."""
+    from painterly.filters._people import face_parts
+
+    amps = []
+    for photo, faces in portraits.values():
+        out = cartoon(photo, faces=faces)
+        iod = _iod(faces[0])
+        skin = face_parts(faces, 1.0, photo.shape[:2]).skin > 0.9
+
+        def band(img, iod=iod):
+            g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+            return cv2.GaussianBlur(g, (0, 0), 0.03 * iod) - cv2.GaussianBlur(g, (0, 0), 0.12 * iod)
+
+        a, b = band(photo)[skin], band(out)[skin]
+        assert np.corrcoef(a, b)[0, 1] > 0.9
+        amps.append(float(b.std() / a.std()))
+    assert min(amps) > 0.85, amps
+
+
 def test_pop_art_prints_skin_as_dots_not_a_red_plate(portraits):
     red = np.array(INKS["red"], np.float32)
     paper = np.array((1.0, 0.98, 0.94), np.float32)
@@ -109,6 +150,16 @@ def test_pop_art_prints_skin_as_dots_not_a_red_plate(portraits):
         on_paper = (np.linalg.norm(out - paper, axis=2) < 0.15)[skin].mean()
         solid_red = (np.linalg.norm(out - red, axis=2) < 0.2)[skin].mean()
         assert on_paper > 0.3 and solid_red < 0.3, (name, on_paper, solid_red)
+
+
+def test_pop_art_keeps_small_faces_in_a_crowd():
+    """Small faces get a screen of at least 30 dots across: at 14 (82d40a8) the detector found 9
+    of the 15 faces (22-73 px) of the group photo in the print; now at least 10."""
+    photo = load("group_composite.jpg")
+    faces = find_faces(photo)
+    assert len(faces) >= 14  # the premise
+    rows = compare(photo, popart(photo, seed=0, faces=faces), faces)
+    assert sum(r.found for r in rows) >= 10, sum(r.found for r in rows)
 
 
 def test_ukiyoe_prints_the_face_as_one_flat_block_with_a_keyblock(portraits):
@@ -123,6 +174,38 @@ def test_ukiyoe_prints_the_face_as_one_flat_block_with_a_keyblock(portraits):
         assert lum[eyes].mean() < 0.8 * lum[skin].mean()  # the eyes are carved, not blank
     # One block of skin ink, the rest fine carved lines (main's: 0.38-0.85, blotches of inks).
     assert min(flat) > 0.65 and np.mean(flat) > 0.8, flat
+
+
+def test_ink_wash_paints_the_skin_in_a_light_wash(portraits):
+    """A face in 水墨 is laid in with a light wash following its light and shade, not left as a
+    hole of bare paper (the old ink-wash: 0-0.4 % ink on the skin of every tune portrait); a
+    dark face gets more ink than a pale one."""
+    from painterly.filters._people import face_parts
+    from painterly.filters.inkwash import InkWashConfig
+
+    paper = float(np.mean(InkWashConfig().paper_color))
+    dens = {}
+    for name, (photo, faces) in portraits.items():
+        skin = face_parts(faces, 1.0, photo.shape[:2]).skin > 0.9
+        out = ink_wash(photo, seed=0, faces=faces)
+        dens[name] = 1.0 - float(cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)[skin].mean()) / paper
+    assert min(dens.values()) > 0.05, dens
+    assert dens["obama_podium.jpg"] > dens["astronaut"], dens
+
+
+def test_pencil_shades_the_face(portraits):
+    """A pencil portrait models the face in graphite; the tone model alone left light skin as
+    bare paper (2.4-3.1 % darkness on the tune portraits, form correlation 0.68-0.92). Now the
+    skin carries a light tone that follows the photo's light and shade."""
+    from painterly.filters._people import face_parts
+    from painterly.filters.pencil import pencil
+
+    for name, (photo, faces) in portraits.items():
+        skin = face_parts(faces, 1.0, photo.shape[:2]).skin > 0.9
+        out = cv2.cvtColor(pencil(photo, seed=0, faces=faces), cv2.COLOR_RGB2GRAY)
+        form0, form = (cv2.GaussianBlur(x, (0, 0), 4.0)[skin] for x in (cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY), out))
+        assert 1.0 - out[skin].mean() / 0.98 > 0.06, name
+        assert np.corrcoef(form0, form)[0, 1] > 0.85, name
 
 
 def test_ink_wash_keeps_faces_where_main_lost_them(portraits):
@@ -144,7 +227,7 @@ def test_faces_found_inside_or_passed_in_give_the_same_picture(portraits, fn):
     # in the last bit of a few pixels (6e-8; seen inside OpenCV, not in our arithmetic).
     np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
     np.testing.assert_array_equal(photo, before)  # input untouched
-    assert a.dtype == np.float32 and a.shape == photo.shape and 0.0 <= a.min() and a.max() <= 1.0
+    assert a.dtype == np.float32 and a.shape == photo.shape and a.min() >= 0.0 and a.max() <= 1.0
     assert np.abs(fn(photo, seed=3, faces=()) - a).mean() > 1e-3  # the people steps did something
 
 

@@ -256,13 +256,17 @@ def lower_lid(eye: np.ndarray) -> np.ndarray:
 
 def feature_ink(g: FaceGeometry, ink: np.ndarray, *, scale: float = 1.0, min_width: float = 0.0,
                 lids: float = 0.05, brows: float = 0.06, mouth: float = 0.04, offset=(0.0, 0.0),
-                lower_value: float = 0.35, brow_value: float = 0.55) -> None:
+                lower_value: float = 0.35, brow_value: float = 0.55, nose: str = "wings",
+                mouth_value: float = 0.9, lip_value: float = 0.4) -> None:
     """Draw one face's features (``g`` at working scale) into ``ink`` as tapered strokes.
 
     Widths are in eye distances (``lids``, ``brows``, ``mouth``), at least ``min_width`` px;
     ``scale`` and ``offset`` map ``g``'s coordinates into ``ink`` (``p * scale - offset``).
     The strokes: a tapered upper-lid line and a light lower lid, each brow along its middle,
-    the nostril line, the mouth line and a light lower-lip line.
+    the nose, the mouth line and a light lower-lip line. ``nose`` is "wings" (the nostril line
+    and both wings: for filters that darken the photo's own lines with these strokes), "tip"
+    (only a short stroke under the nose tip, as cartoonists draw a nose: the wings drawn too
+    close into an oval that floats on a flat face) or "none".
     """
     u = g.iod * scale
     off = np.asarray(offset, np.float64)
@@ -280,13 +284,41 @@ def feature_ink(g: FaceGeometry, ink: np.ndarray, *, scale: float = 1.0, min_wid
         ps = g.lines.get(name, [])
         if len(ps) >= 2:
             line(midline(ps[0], ps[1]), brows * u, brow_value, ends=0.3, peak=0.3)
+    nose_lines = g.lines.get("nose", [])
+    if nose == "wings":
+        for i, p in enumerate(nose_lines[1:]):  # nostril line, then the wings (first: the bridge)
+            line(p, 0.6 * mouth * u, 0.6 if i == 0 else 0.3, ends=0.3)
+    elif nose == "tip" and len(nose_lines) >= 2:
+        base = resample(nose_lines[1], 12)[2:-2]  # the nostril line's middle, wing to wing
+        line(base, 0.7 * mouth * u, 0.5, ends=0.15)
+    if mouth_value:
+        for p in g.lines.get("lips_inner", []):
+            line(upper_lid(p), mouth * u, mouth_value, ends=0.2)
+    if lip_value:
+        for p in g.lines.get("lips_outer", []):
+            line(lower_lid(p), 0.6 * mouth * u, lip_value, ends=0.1)
+
+
+def nose_side(g: FaceGeometry, lum: np.ndarray, ink: np.ndarray, width: float, *, value: float = 0.8,
+              scale: float = 1.0, offset=(0.0, 0.0)) -> None:
+    """Draw the nose as painters do: one line down its shadow side into the nostril, and the
+    nostril base; no outline round it. The shadow side is the nose wing over which ``lum``
+    ((h, w), ``g``'s coordinates) is darker. ``width`` in px of ``ink``."""
     nose = g.lines.get("nose", [])
-    for i, p in enumerate(nose[1:]):  # nostril line, then the wings (the first is the bridge)
-        line(p, 0.6 * mouth * u, 0.6 if i == 0 else 0.3, ends=0.3)
-    for p in g.lines.get("lips_inner", []):
-        line(upper_lid(p), mouth * u, 0.9, ends=0.2)
-    for p in g.lines.get("lips_outer", []):
-        line(lower_lid(p), 0.6 * mouth * u, 0.4, ends=0.1)
+    if len(nose) < 4:
+        return
+    off = np.asarray(offset, np.float64)
+    h, w = lum.shape
+
+    def mean_lum(p):
+        q = np.clip(np.round(p).astype(int), 0, [w - 1, h - 1])
+        return float(lum[q[:, 1], q[:, 0]].mean())
+
+    wing = min(nose[2:4], key=mean_lum)
+    side = resample(wing, 10)[2:]  # the wing below the tip, into the nostril
+    for p, wmax, v in ((side, width, value), (resample(nose[1], 12)[2:-2], 0.8 * width, 0.7 * value)):
+        p = np.asarray(p) * scale - off
+        stroke(ink, p, np.maximum(taper(len(p), wmax, ends=0.2), 1.0), value=v)
 
 
 def emphasise(image: np.ndarray, faces: Sequence, *, strength: float = 0.6, min_width: float = 1.5,
@@ -321,7 +353,10 @@ def emphasise(image: np.ndarray, faces: Sequence, *, strength: float = 0.6, min_
             continue
         ink = np.zeros((y1 - y0, x1 - x0), _F32)
         feature_ink(g, ink, min_width=min_width, offset=(x0, y0), lids=0.05 * widths,
-                    brows=0.06 * widths, mouth=0.04 * widths)
+                    brows=0.06 * widths, mouth=0.04 * widths, nose="none")
+        lum = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+        moved = FaceGeometry({k: [p - (x0, y0) for p in v] for k, v in g.lines.items()}, g.iod, g.oval)
+        nose_side(moved, lum, ink, max(min_width, 0.04 * widths * g.iod), value=0.7)
         out[y0:y1, x0:x1] *= (1.0 - _F32(strength) * ink)[..., None]
     return out
 
@@ -412,7 +447,8 @@ def _moved(face, origin: tuple[float, float], k: float):
 
 
 def refine_small_faces(out: np.ndarray, image: np.ndarray, faces: Sequence, render, *,
-                       below: float = 64.0, target: float = 128.0, max_faces: int = 24) -> np.ndarray:
+                       below: float = 64.0, target: float = 128.0, max_faces: int = 24,
+                       blend: tuple[float, float] = (0.7, 0.95)) -> np.ndarray:
     """Paint each face narrower than ``below`` px again at a larger scale; returns ``out``.
 
     A filter's marks have a fixed size (a dot screen, a pencil stroke, a brush's bleed, the
@@ -443,7 +479,7 @@ def refine_small_faces(out: np.ndarray, image: np.ndarray, faces: Sequence, rend
         back = cv2.resize(painted, (cw, ch), interpolation=cv2.INTER_AREA)
         m = np.zeros((ch, cw), _F32)
         cv2.ellipse(m, (round((x0 + x1) / 2 - cx0), round((y0 + y1) / 2 - 0.15 * fh - cy0)),
-                    (max(1, round(0.7 * fw)), max(1, round(0.95 * fh))), 0, 0, 360, 1.0, -1)
+                    (max(1, round(blend[0] * fw)), max(1, round(blend[1] * fh))), 0, 0, 360, 1.0, -1)
         m = cv2.GaussianBlur(m, (0, 0), max(0.5, 0.15 * fw))[..., None]
         region = out[cy0:cy1, cx0:cx1]
         region += m * (back - region)

@@ -106,9 +106,12 @@ def structure_tensor_flow(
     gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)
     if gx.ndim == 3:
-        e = np.einsum("ijc,ijc->ij", gx, gx)
-        f = np.einsum("ijc,ijc->ij", gx, gy)
-        g = np.einsum("ijc,ijc->ij", gy, gy)
+        # Channel sums written out: einsum's SIMD sum of products varies in the last bit with
+        # the buffers' alignment, which made a seeded filter (ink-wash) differ between calls.
+        n = gx.shape[2]
+        e = sum(gx[..., c] * gx[..., c] for c in range(n))
+        f = sum(gx[..., c] * gy[..., c] for c in range(n))
+        g = sum(gy[..., c] * gy[..., c] for c in range(n))
     else:
         e, f, g = gx * gx, gx * gy, gy * gy
     e = cv2.GaussianBlur(e, (0, 0), sigma)

@@ -19,8 +19,9 @@ Kang, Lee & Chui 2007 (flow-based line drawing: lines follow the edge tangent fi
    stroke and dry-brush gaps (飞白) streaked along the flow (line integral convolution of
    noise), not round holes.
 4. Texture (皴擦): in dark, busy areas (hair, foliage) short dry strokes along the flow.
-5. Faces: skin left nearly bare, the eyes, brows, nose and mouth drawn as fine brush lines
-   with dark pupils, the lower face outline as a light line.
+5. Faces: the skin in a light wash of its own that follows the photo's darkness and form, the
+   eyes, brows, the nose's shadow side and mouth drawn as fine brush lines with dark pupils
+   over the features' own dark detail in fine ink, the lower face outline as a light line.
 6. Full resolution: xuan paper (fibres absorb more ink), ink over warm paper, an optional
    light colour wash (淡彩) and a red seal (印章).
 """
@@ -62,6 +63,9 @@ class InkWashConfig:
     texture: float = 0.5  # dry texture strokes (皴擦) in dark, busy areas
     face_tones: float = 1.0  # photo's facial light and shade as a wash on small faces
     face_line: float = 0.03  # feature brush lines, in eye distances
+    face_detail: float = 4.0  # ink per unit of the photo's dark detail inside the features
+    face_wash: float = 0.08  # least ink on the skin (a clear-ink wash; 0: a pale face is bare paper)
+    face_shading: float = 0.7  # skin wash density per unit of the photo's darkness (its light and shade)
     fibre_absorption: float = 0.05  # how much the paper texture shows through the ink
     paper_color: tuple[float, float, float] = (0.95, 0.925, 0.86)  # aged xuan paper, RGB
     ink_color: tuple[float, float, float] = (0.07, 0.07, 0.08)  # pine-soot ink, slightly cool
@@ -182,7 +186,8 @@ def _face_strokes(parts: _people.FaceParts, lum: np.ndarray, cfg: InkWashConfig)
     for g in parts.faces:
         u = cfg.face_line
         _people.feature_ink(g, ink, min_width=1.0, lids=1.8 * u, brows=2.2 * u, mouth=1.2 * u,
-                            lower_value=0.45, brow_value=0.8)
+                            lower_value=0.45, brow_value=0.8, nose="none")
+        _people.nose_side(g, lum, ink, max(1.0, 1.2 * u * g.iod), value=0.75)
         n = len(g.oval)
         lower = g.oval[n // 4 : 3 * n // 4 + 1] if n > 8 else g.oval  # cheeks and jaw
         _people.stroke(ink, lower, _people.taper(len(lower), max(1.0, 0.8 * u * g.iod), ends=0.2), value=0.45)
@@ -259,10 +264,25 @@ def ink_wash(
     # 2. Washes. Skin gets one even wash of its own tone (a dark face stays dark, a pale one
     #    near bare): a face in ink is its lines and its tone, not its blotches of shading.
     if parts is not None:
-        even = cv2.GaussianBlur(dark, (0, 0), 0.25 * float(np.median([g.iod for g in parts.faces])))
-        dark = dark + parts.skin * (_F32(0.85) * even - dark)
+        iod = float(np.median([g.iod for g in parts.faces]))
+        even = cv2.GaussianBlur(dark, (0, 0), 0.25 * iod)
+        # The face's form as a painter lays it in: the even tone, its broad shading (eye
+        # sockets, the nose's shadow side, under the lip) as a lighter second wash, and at
+        # least a clear-ink wash (清墨), so a pale face is not a hole cut in the paper.
+        form = cv2.GaussianBlur(dark, (0, 0), max(1.0, 0.06 * iod)) - even
+        skin_ink = np.maximum(_F32(0.85) * even + _F32(cfg.face_shading) * form, _F32(cfg.face_wash))
+        dark = dark + parts.skin * (skin_ink - dark)
+        # The skin's own wash, laid after the layered ones: its density follows the photo's
+        # absolute darkness at the scale of the face's forms, so a dark face is painted in a
+        # darker ink than a pale one (the layers' thresholds would leave both bare paper).
+        raw = cv2.GaussianBlur(_F32(1.0) - small.mean(2), (0, 0), max(1.0, 0.06 * iod))
+        skin_dens = np.clip(_F32(cfg.face_wash) + _F32(cfg.face_shading) * (raw - _F32(0.2)), 0.0, 0.8)
     flow = flow_noise((sh, sw), seed=seeds[4], scale=max(sh, sw) / 8)
     dens = _washes(dark, weight, fibres, flow, cfg)
+    if parts is not None:
+        bled = cv2.GaussianBlur(parts.skin, (0, 0), cfg.bleed)  # the wash bleeds past the outline
+        skin_dens = skin_dens * (_F32(1.0) + _F32(0.15) * flow)
+        dens = dens + bled * np.clip(skin_dens - dens, 0.0, None)
 
     # 3. Brush lines along the flow; 4. dry texture strokes in dark, busy areas.
     tx, ty, _ = _util.structure_tensor_flow(np.repeat(lum[..., None], 3, 2), sigma=3.0)
@@ -277,6 +297,14 @@ def ink_wash(
         tex = np.clip(streak - _F32(0.8), 0.0, 1.0) * busy * dark * weight * _F32(cfg.texture)
         dens = dens + tex * (1.0 - dens)
     dens = dens + line * (1.0 - dens)
+    if parts is not None and cfg.face_detail > 0:
+        # The features in fine ink (工笔 in a 写意 painting): the photo's own dark detail in the
+        # eyes, brows and lips (lids, iris, lash line, the parting of the lips), which the
+        # landmark strokes alone only trace.
+        raw = _F32(1.0) - small.mean(2)
+        fine = cv2.GaussianBlur(raw, (0, 0), max(0.5, 0.02 * iod)) - cv2.GaussianBlur(raw, (0, 0), max(1.0, 0.15 * iod))
+        detail = np.clip(fine * _F32(cfg.face_detail), 0.0, 0.6) * parts.features
+        dens = dens + detail * (1.0 - dens)
     dens = cv2.GaussianBlur(dens, (0, 0), 0.6)  # wet ink never has a pixel-sharp border
 
     # 6. Full resolution: rice-paper absorption and compositing over the paper colour.

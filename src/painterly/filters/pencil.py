@@ -49,6 +49,8 @@ class PencilConfig:
     tone_blend: float = 0.85  # mix of the matched tone with a blurred tone (simplify detail)
     face_lines: float = 0.45  # darkness of the features drawn into faces before drawing
     face_tones: float = 1.0  # photo's facial light and shade pressed into small faces
+    face_tone: float = 0.82  # the skin's mean tone in a drawn face (1 = bare paper: a blank face)
+    face_shading: float = 1.2  # contrast of the face's light and shade around that tone
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
@@ -170,7 +172,28 @@ def _render_tone(tone: np.ndarray, shape: tuple[int, int], seed: int, cfg: Penci
     return cv2.multiply(r1, r2)
 
 
-def _pencil_grey(image: np.ndarray, seed: int, cfg: PencilConfig) -> np.ndarray:
+def _face_tone(tone: np.ndarray, small: np.ndarray, faces: Sequence, scale: float,
+               cfg: PencilConfig) -> np.ndarray:
+    """``tone`` with each face shaded as a portrait draughtsman shades it: the tone model leaves
+    light skin as bare paper (a blank face with a few lines); here the skin gets a light tone
+    of its own and its form (eye sockets, the nose's shadow side, under the lip and the jaw) is
+    the photo's light and shade around the skin's mean, so the hatching models the face."""
+    parts = _people.face_parts(faces, scale, small.shape[:2])
+    if parts is None:
+        return tone
+    iod = float(np.median([g.iod for g in parts.faces]))
+    form = cv2.GaussianBlur(small, (0, 0), max(0.7, 0.04 * iod))
+    sel = parts.skin > 0.5
+    if sel.sum() < 8:
+        return tone
+    mean = float(form[sel].mean())
+    shaded = np.clip(np.float32(cfg.face_tone) + np.float32(cfg.face_shading) * (form - np.float32(mean)),
+                     0.25, 0.98)
+    m = parts.face
+    return tone + m * (np.minimum(shaded, np.maximum(tone, np.float32(0.25))) - tone)
+
+
+def _pencil_grey(image: np.ndarray, seed: int, cfg: PencilConfig, faces: Sequence = ()) -> np.ndarray:
     h, w = image.shape[:2]
     gray = _gray(image)
     # 1. Strokes on a working copy, upsampled.
@@ -184,6 +207,8 @@ def _pencil_grey(image: np.ndarray, seed: int, cfg: PencilConfig) -> np.ndarray:
     # 2. Tone: matched to the pencil model, slightly simplified so hatching reads as areas.
     blur = cv2.GaussianBlur(small, (0, 0), 2.0)
     tone = tone_map(cv2.addWeighted(small, 1 - cfg.tone_blend, blur, cfg.tone_blend, 0), cfg)
+    if faces:
+        tone = _face_tone(tone, small, faces, s_scale, cfg)
     rendered = _render_tone(tone, (h, w), seed, cfg)
     # 3. Paper tooth: graphite skips the valleys, so the grain shows more where it is darker.
     paper = drawing_paper((h, w), seed=seed + 2)
@@ -215,7 +240,7 @@ def pencil(
     8 bits inside (the strokes and the hatching are float32).
     """
     found = _people.find(image, faces)
-    g = _pencil_grey(_with_faces(image, found, config), seed, config)
+    g = _pencil_grey(_with_faces(image, found, config), seed, config, found)
     # Graphite is a cool grey on a slightly warm paper.
     paper = np.float32((0.985, 0.98, 0.965))
     lead = np.float32((0.16, 0.165, 0.18))
@@ -246,7 +271,7 @@ def color_pencil(
     cfg = config
     photo, found = image, _people.find(image, faces)
     image = _with_faces(image, found, cfg)
-    g = _pencil_grey(image, seed, cfg)
+    g = _pencil_grey(image, seed, cfg, found)
     h, w = image.shape[:2]
     # Colour simplification at low resolution: pencils lay flat colour, not photo detail.
     s = min(1.0, 512 / max(h, w))

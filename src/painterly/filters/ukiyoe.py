@@ -199,13 +199,16 @@ def _face_blocks(ink_idx: np.ndarray, lab: np.ndarray, parts: _people.FaceParts,
 def _face_keyblock(ink: np.ndarray, parts: _people.FaceParts, width: float,
                    lum: np.ndarray) -> np.ndarray:
     """Keyblock with the photo's lines inside each face removed and the face carved instead:
-    fine lines for the outline, the eyes (a stronger upper lid), brows, nose and mouth."""
+    fine lines for the outline, the eyes (a stronger upper lid), brows, nose (its shadow side,
+    no outline round it) and mouth."""
     inner = cv2.erode(parts.face, np.ones((3, 3), np.uint8), iterations=2)
     ink = ink * (1.0 - inner)
     carve = np.zeros_like(ink)
     for g in parts.faces:
         _people.feature_ink(g, carve, min_width=1.0, lids=2.0 * width, brows=1.2 * width,
-                            mouth=width, lower_value=0.7, brow_value=0.9)
+                            mouth=width, lower_value=0.7, brow_value=0.9, nose="none")
+        # The nose as the prints carve it: one line down its shadow side into the nostril.
+        _people.nose_side(g, lum, carve, max(1.0, width * g.iod), value=0.9)
         for name in _people.EYES:  # the pupil: a dot where the eye is darkest (its gaze)
             for p in g.lines.get(name, []):
                 c = _people.darkest_point(lum, p)
@@ -214,10 +217,6 @@ def _face_keyblock(ink: np.ndarray, parts: _people.FaceParts, width: float,
                     cv2.circle(carve, (round(c[0] * 16), round(c[1] * 16)), round(r * 16), 1.0, -1,
                                cv2.LINE_AA, shift=4)
         _people.stroke(carve, g.oval, max(1.0, width * g.iod), value=0.9)
-        bridge = g.lines.get("nose", [])
-        if bridge:
-            b = bridge[0][len(bridge[0]) // 2 :]  # the lower half of the bridge: the nose's line
-            _people.stroke(carve, b, max(1.0, 0.8 * width * g.iod), value=0.8)
     return np.maximum(ink, carve)
 
 
