@@ -304,7 +304,7 @@ def timing(contenders, rounds: int) -> None:
     from painterly.samples import sample_photo
 
     photo = sample_photo("astronaut")
-    img = to_uint8(cv2.resize(photo, (1024, 1024), interpolation=cv2.INTER_CUBIC))
+    img = to_uint8(np.clip(cv2.resize(photo, (1024, 1024), interpolation=cv2.INTER_CUBIC), 0, 1))
     times = {c.name: ([], []) for c in contenders}
     for r in range(rounds):
         for c in contenders:  # interleaved: load changes hit every contender alike

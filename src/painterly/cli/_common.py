@@ -268,7 +268,7 @@ def _finish(art, meta, src: Path, photo, label: str, finish, inputs: dict | None
     """painterly.provenance's trust steps on one result; prints the drift warning, if any."""
     import numpy as np
 
-    from painterly.provenance.finish import drift_warning, finish_artwork
+    from painterly.provenance.finish import drift_warning, finish_artwork, watermark_note
 
     art, meta = finish_artwork(art, params=meta, inputs={"photo": src, **(inputs or {})},
                                technique=label.split(":")[0], config=finish,
@@ -276,5 +276,8 @@ def _finish(art, meta, src: Path, photo, label: str, finish, inputs: dict | None
     warning = drift_warning(meta)
     if warning:
         console.print(f"[yellow]{src.name}: {warning}[/]", highlight=False)
+    note = watermark_note(meta)
+    if note:
+        console.print(f"[yellow]{src.name}: {note}[/]", highlight=False)
     return art, meta
 
