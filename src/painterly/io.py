@@ -482,7 +482,16 @@ def encode_image(
     from painterly.provenance import xmp as _xmp
     from painterly.provenance.c2pa_sign import finish_bytes
 
-    text, xmp, prov = _xmp.container_fields(rgb, metadata)  # hashes the pixels as written
+    hashed = rgb
+    if fmt != "PNG":
+        # Lossy: the label's pixel hash (ReservedCode1) is of the pixels a reader decodes from
+        # this very file, so anyone can check it. The encoder is deterministic and the XMP sits
+        # in its own segment, so the file written below holds exactly these coded pixels.
+        probe = _io.BytesIO()
+        Image.fromarray(rgb, mode="RGB").save(probe, format=fmt, quality=quality)
+        with Image.open(probe, formats=[fmt]) as im:
+            hashed = np.asarray(im.convert("RGB"))
+    text, xmp, prov = _xmp.container_fields(hashed, metadata)  # hashes the pixels as read back
     # --- end provenance
     if fmt == "PNG":
         from painterly import _png
