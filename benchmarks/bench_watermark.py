@@ -46,8 +46,8 @@ from painterly.watermark import WatermarkConfig, embed, make_payload
 from painterly.watermark.detection import search
 
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
-STYLES = ("oil", "watercolor", "cartoon", "ukiyo-e", "ink-wash", "pencil", "pop-art",
-          "color-pencil")
+STYLES = ("oil", "starry-swirls", "watercolor", "cartoon", "ukiyo-e", "ink-wash", "pencil", "pop-art",
+          "color-pencil", "fauve-swirls", "teal-mosaic", "expressionist-oil")
 PAYLOAD = make_payload(0x2A17, 0x9E3779B9)
 
 
