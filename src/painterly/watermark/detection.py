@@ -181,13 +181,25 @@ def search(image: np.ndarray, config: WatermarkConfig) -> tuple[bool, bytes, flo
         return found
     # 3. No tag checked: the autocorrelation may have missed the period (a crop of a busy
     # painting, whose own texture drowns the lattice). Scan the square period by steps of
-    # 0.8 % on the sync peak alone, polish the best few, decode them.
-    scan = [c for p in _scan_periods(r, config) for c in _sync(r, p, p, config, 1)]
-    scan = [(*c, r) for c in scan]
+    # 0.8 % on the sync peak alone; and the angle by steps of 0.25 degree at the periods a
+    # turned copy has (below); polish the best few, decode them.
+    scan = [(*c, r, 0.0) for p in _scan_periods(r, config) for c in _sync(r, p, p, config, 1)]
+    turned = []
+    aspect = max(r.shape) / min(r.shape)
+    for deg in np.arange(-config.max_angle, config.max_angle + 1e-9, 0.25):
+        if abs(deg) > 1e-9:
+            rr = _rotate(r, np.radians(deg))
+            # the whole picture turned (same size), or turned and cropped to the largest
+            # upright rectangle inside, keeping its shape or keeping its width: the shorter
+            # side then shrinks by cos + aspect * sin, or by aspect * sin
+            sin, cos = abs(np.sin(np.radians(deg))), np.cos(np.radians(deg))
+            for p in (t, t * (cos + aspect * sin), t / max(0.5, 1 - aspect * sin)):
+                turned += [(*c, rr, deg) for c in _sync(rr, p, p, config, 1)]
+    scan += turned
     scan.sort(key=lambda c: -c[0])
     picked: list[tuple] = []
     for c in scan:
-        if all(abs(c[4] / d[4] - 1) > 0.012 for d in picked):
+        if all(abs(c[4] / d[4] - 1) > 0.012 or abs(c[7] - d[7]) > 0.3 for d in picked):
             picked.append(c)
         if len(picked) == config.scan_decodes:
             break
