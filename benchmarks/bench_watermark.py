@@ -113,14 +113,16 @@ def _screenshot(img):
     return np.ascontiguousarray(img[2:-2, 2:-2])
 
 
-def _rotate(deg, fill):
+def _rotate(deg, fill, reflect=False):
     """Rotate about the centre; ``fill``: crop to the largest upright rectangle inside (no
-    corners), else keep the size with black corners."""
+    corners); ``reflect``: keep the size, corners filled with the mirrored picture (as a
+    content-aware fill would); else keep the size with black corners."""
     def f(img):
         h, w = img.shape[:2]
         m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
+        border = cv2.BORDER_REFLECT if reflect else cv2.BORDER_CONSTANT
         out = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR,
-                             borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+                             borderMode=border, borderValue=(0, 0, 0))
         if fill:
             a = np.radians(abs(deg))
             # inner rectangle of the same aspect: a margin of sin(a) * the other side
@@ -160,6 +162,7 @@ ATTACKS = {
     "rotate 1": _rotate(1, False),
     "rotate 2": _rotate(2, False),
     "rotate 2 crop": _rotate(2, True),
+    "rotate -2 fill": _rotate(-2, False, reflect=True),
 }
 
 
@@ -375,7 +378,7 @@ def false_positives(n: int, seed: int = 0) -> None:
         ok, _, agreement = search(to_image(img), config)
         hits += ok
         agreements.append(agreement)
-        if (i + 1) % 500 == 0:
+        if (i + 1) % 100 == 0:
             print(f"  {i + 1}: {hits} detected, {time.perf_counter() - t0:.0f} s", flush=True)
     a = np.array(agreements)
     print(f"\nFalse positives: {hits} of {n} unmarked images detected "
