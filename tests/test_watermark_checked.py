@@ -97,3 +97,19 @@ def test_survives_grayscale_and_a_third(marked8):
     h, w = marked8.shape[:2]
     small = cv2.resize(marked8, (w // 3, h // 3), interpolation=cv2.INTER_AREA)
     assert detect(_f(small)).payload == PAYLOAD
+
+
+def test_cli_notes_a_picture_saved_without_a_mark_and_inspect_reads_it(tmp_path, capsys):
+    from PIL import Image
+
+    from painterly.cli import main
+
+    src = tmp_path / "tiny.png"
+    Image.fromarray(np.full((24, 32, 3), 128, np.uint8)).save(src)
+    out = tmp_path / "out.png"
+    assert main(["stylize", str(src), "-o", str(out), "--style", "pencil", "--no-sign"]) == 0
+    said = capsys.readouterr()
+    assert "no invisible watermark in this picture" in said.out + said.err
+    assert main(["inspect", str(out)]) == 0  # a picture too small for a mark is no error
+    shown = capsys.readouterr().out
+    assert '"embedded": false' in shown and "too small to carry a watermark" in shown

@@ -111,7 +111,10 @@ def _watermark(data: bytes) -> dict[str, Any]:
     from painterly.io import load_image
     from painterly.watermark import detect
 
-    d = detect(load_image(data))
+    try:
+        d = detect(load_image(data))
+    except InputError as e:  # under 32 px a side: no mark can be there
+        return {"detected": False, "payload": None, "confidence": None, "note": str(e)}
     out = {"detected": bool(d.detected), "payload": d.payload.hex() if d.payload else None,
            "confidence": round(float(d.confidence), 4)}
     if d.payload:  # make_payload's layout: 16-bit producer id, 32-bit serial (big-endian)

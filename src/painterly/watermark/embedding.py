@@ -110,7 +110,7 @@ def embed_checked(
     except InputError as e:
         if min(image.shape[:2]) >= 32:
             raise
-        return Embedding(image, False, f"image too small: {e}", 0.0)
+        return Embedding(image, False, str(e), 0.0)
     saved = np.floor(marked * 255.0 + 0.5) / 255.0
     soft = _soft(residual(to_work(luma(saved.astype(np.float32)), config)), config)
     ok, got, _ = code.decode(soft / (soft.std() + 1e-12), config.key)
