@@ -276,8 +276,8 @@ def _finish(art, meta, src: Path, photo, label: str, finish, inputs: dict | None
     warning = drift_warning(meta)
     if warning:
         console.print(f"[yellow]{src.name}: {warning}[/]", highlight=False)
-    note = watermark_note(meta)
-    if note:
-        console.print(f"[yellow]{src.name}: {note}[/]", highlight=False)
+    wm_note = watermark_note(meta)
+    if wm_note:
+        note(f"[yellow]{src.name}: {wm_note}[/]", highlight=False)
     return art, meta
 

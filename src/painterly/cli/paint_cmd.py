@@ -108,7 +108,7 @@ def paint_command(
         console.print(f"[yellow]{warning}[/]", highlight=False)
     wm_note = watermark_note(meta)
     if wm_note:
-        console.print(f"[yellow]{wm_note}[/]", highlight=False)
+        note(f"[yellow]{wm_note}[/]", highlight=False)
     from painterly.io import save_image
 
     save_image(img, output, metadata=meta)
