@@ -279,7 +279,7 @@ def _finish(art, meta, src: Path, photo, label: str, finish, inputs: dict | None
     ``faces``: the photo's faces, when the paint step already found them."""
     import numpy as np
 
-    from painterly.provenance.finish import drift_warning, finish_artwork
+    from painterly.provenance.finish import drift_warning, finish_artwork, watermark_note
 
     art, meta = finish_artwork(art, params=meta, inputs={"photo": src, **(inputs or {})},
                                technique=label.split(":")[0], config=finish,
@@ -288,5 +288,8 @@ def _finish(art, meta, src: Path, photo, label: str, finish, inputs: dict | None
     warning = drift_warning(meta)
     if warning:
         console.print(f"[yellow]{src.name}: {warning}[/]", highlight=False)
+    wm_note = watermark_note(meta)
+    if wm_note:
+        note(f"[yellow]{src.name}: {wm_note}[/]", highlight=False)
     return art, meta
 

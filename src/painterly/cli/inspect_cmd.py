@@ -25,7 +25,10 @@ def inspect_command(
         typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return 0
     label, prov, wm, c = info["ai_label"], info["provenance"], info["watermark"] or {}, info["c2pa"]
-    lines = [f"{file} ({info['format']})",
+    lines = [f"{file} ({info['format']})"]
+    if info.get("verdict"):
+        lines.append(info["verdict"])
+    lines += [
              "AI label: " + ("none" if not label else
                              ("AI-generated" if label.get("Label") == "1" else f"Label {label.get('Label')}")
                              + f", producer {label.get('ContentProducer')!r}, id {label.get('ProduceID')}")]

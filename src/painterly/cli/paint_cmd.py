@@ -99,13 +99,16 @@ def paint_command(
                  ("strength", strength), ("mask", mask and mask.name), ("voice", voice and voice.name)):
         if v is not None:
             meta[k] = v
-    from painterly.provenance.finish import drift_warning, finish_artwork
+    from painterly.provenance.finish import drift_warning, finish_artwork, watermark_note
 
     img, meta = finish_artwork(img, params=meta, inputs={"photo": init, "mask": mask},
                                technique="paint", config=finish)
     warning = drift_warning(meta)
     if warning:
         console.print(f"[yellow]{warning}[/]", highlight=False)
+    wm_note = watermark_note(meta)
+    if wm_note:
+        note(f"[yellow]{wm_note}[/]", highlight=False)
     from painterly.provenance.artwork import save_artwork
 
     save_artwork(img, output, metadata=meta)

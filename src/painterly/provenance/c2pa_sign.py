@@ -22,6 +22,9 @@ from painterly.provenance.record import Provenance
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "MP4": "video/mp4"}
+#: The ``alg`` of painterly's ``c2pa.soft-binding`` assertion: its invisible watermark, version 1
+#: (docs/watermark.md). Not (yet) an entry of the C2PA soft-binding algorithm list.
+SOFT_BINDING_ALG = "org.painterly.watermark.1"
 #: Reading settings: no network at all (OCSP, remote manifests), trust from the given anchors.
 _OFFLINE = {"remote_manifest_fetch": False, "ocsp_fetch": False}
 
@@ -38,6 +41,28 @@ def manifest_definition(prov: Provenance, fmt: str) -> dict[str, Any]:
     from painterly import __version__
 
     agent = {"name": "painterly", "version": __version__}
+    assertions: list[dict[str, Any]] = [{
+        "label": "c2pa.actions",
+        "data": {"actions": [{
+            "action": "c2pa.created",
+            "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
+            "softwareAgent": agent,
+        }]},
+    }]
+    wm = prov.extra.get("watermark")
+    if isinstance(wm, dict) and wm.get("embedded") and wm.get("payload"):
+        # The watermark as a soft binding (C2PA 2.x, 18.7): what is left to look the manifest
+        # up by when a re-save strips it. The value is the 48-bit payload in hex (16-bit
+        # producer id, 32-bit serial or job id); it covers the whole picture.
+        from painterly.watermark import PUBLIC_KEY
+
+        assertions.append({"label": "c2pa.soft-binding", "data": {
+            "alg": SOFT_BINDING_ALG,
+            "alg_params": f"key={PUBLIC_KEY}; payload=producer16,serial32",
+            "name": "painterly invisible watermark: 48-bit payload (producer id, serial)",
+            "blocks": [{"scope": {}, "value": wm["payload"]}],
+            "pad": [],
+        }})
     return {
         "claim_generator_info": [agent],
         "title": f"painterly {prov.technique or 'image'}",
@@ -48,14 +73,7 @@ def manifest_definition(prov: Provenance, fmt: str) -> dict[str, Any]:
              "label": f"painterly.{i.role}"}
             for i in prov.inputs
         ],
-        "assertions": [{
-            "label": "c2pa.actions",
-            "data": {"actions": [{
-                "action": "c2pa.created",
-                "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
-                "softwareAgent": agent,
-            }]},
-        }],
+        "assertions": assertions,
     }
 
 
@@ -151,8 +169,12 @@ def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
         if a.get("label", "").startswith("c2pa.actions"):
             actions += [{"action": x.get("action"), "digitalSourceType": x.get("digitalSourceType")}
                         for x in a.get("data", {}).get("actions", [])]
+    soft = [{"alg": a["data"].get("alg"), "value": b.get("value")}
+            for a in active.get("assertions", [])
+            if a.get("label", "").startswith("c2pa.soft-binding") and isinstance(a.get("data"), dict)
+            for b in a["data"].get("blocks") or [] if isinstance(b, dict)]
     sig = active.get("signature_info") or {}
-    return {"actions": actions,
+    return {"actions": actions, "soft_bindings": soft,
             "ingredients": [{"title": i.get("title"), "relationship": i.get("relationship"),
                              "instance_id": i.get("instance_id")}
                             for i in active.get("ingredients", [])],

@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from painterly.errors import InputError
 from painterly.provenance.label import LabelConfig, add_label, label_box
 from painterly.provenance.record import AigcConfig, Provenance, SignConfig, input_ref
 
@@ -157,7 +156,7 @@ def _has_c2pa() -> bool:
 
 
 def _watermark(image: np.ndarray, config: FinishConfig) -> tuple[np.ndarray, dict[str, Any]]:
-    from painterly.watermark import embed, make_payload
+    from painterly.watermark import embed_checked, make_payload
 
     serial = config.serial
     if serial is None:  # deterministic: the same result gets the same id. CRC-32 (32 bits are
@@ -165,11 +164,21 @@ def _watermark(image: np.ndarray, config: FinishConfig) -> tuple[np.ndarray, dic
         # reaches them, and it costs 1 ms at 2 MP where sha256 of every pixel cost 19 ms
         serial = zlib.crc32(np.ascontiguousarray(image[::4, ::4]).data)
     payload = make_payload(config.producer_id, serial)
-    try:
-        marked = embed(image, payload)
-    except InputError as e:  # a thumbnail too small to carry the mark: saved without it, said so
-        return image, {"embedded": False, "note": str(e)}
-    return marked, {"embedded": True, "payload": payload.hex()}
+    # Read back before it is recorded: a thumbnail too small, or a picture too flat or
+    # saturated to carry the mark readably, is saved without it and said so.
+    done = embed_checked(image, payload)
+    if not done.embedded:
+        return image, {"embedded": False, "reason": done.reason}
+    return done.image, {"embedded": True, "payload": payload.hex()}
+
+
+def watermark_note(metadata: dict[str, Any]) -> str | None:
+    """The CLI's one-line note when the watermark could not be embedded readably."""
+    prov = metadata.get("provenance")
+    wm = prov.extra.get("watermark") if isinstance(prov, Provenance) else None
+    if isinstance(wm, dict) and wm.get("embedded") is False:
+        return f"note: no invisible watermark in this picture: {wm.get('reason')}"
+    return None
 
 
 def drift_warning(metadata: dict[str, Any]) -> str | None:

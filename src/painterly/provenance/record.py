@@ -33,7 +33,8 @@ class AigcConfig:
     produce_id: str | None = None  # ProduceID: unique id of this content; default: pixel hash
     propagator: str = ""  # ContentPropagator: filled by whoever redistributes the file
     propagate_id: str = ""  # PropagateID: the propagator's id for it
-    reserved1: str | None = None  # ReservedCode1: default "sha256:<hex of the 8-bit RGB pixels>"
+    reserved1: str | None = None  # ReservedCode1: default "sha256:<hex>" of the file's own 8-bit
+    #   RGB pixels, row-major, as decoded from it (JPEG / WebP: as Pillow decodes them)
     reserved2: str = ""  # ReservedCode2: free (a signature, if a producer wants one)
 
     def fields(self, img: np.ndarray | None) -> dict[str, str]:

@@ -9,12 +9,16 @@ Viterbi. A keyed 24-bit tag rejects unmarked images. See docs/watermark.md.
 
     payload = make_payload(producer_id, serial)
     marked = embed(image, payload)
+    result = embed_checked(image, payload)  # Embedding(image, embedded, reason, margin)
     found = detect(marked)            # Detection(detected, payload, confidence)
 """
 
 from painterly.watermark.code import make_payload
-from painterly.watermark.config import PUBLIC_KEY, Detection, WatermarkConfig
+from painterly.watermark.config import PUBLIC_KEY, Detection, Embedding, WatermarkConfig
 from painterly.watermark.detection import detect
-from painterly.watermark.embedding import embed
+from painterly.watermark.embedding import embed, embed_checked
 
-__all__ = ["PUBLIC_KEY", "Detection", "WatermarkConfig", "detect", "embed", "make_payload"]
+__all__ = [
+    "PUBLIC_KEY", "Detection", "Embedding", "WatermarkConfig", "detect", "embed", "embed_checked",
+    "make_payload",
+]

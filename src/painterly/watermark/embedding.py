@@ -12,8 +12,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from painterly.errors import InputError
 from painterly.watermark import code, pattern
-from painterly.watermark.config import WatermarkConfig
+from painterly.watermark.config import Embedding, WatermarkConfig
 from painterly.watermark.grid import check_image, fold, luma, residual, to_work, work_size
 
 
@@ -90,3 +91,33 @@ def embed(
     cv2.threshold(out, 1.0, 1.0, cv2.THRESH_TRUNC, dst=out)
     cv2.threshold(out, 0.0, 0.0, cv2.THRESH_TOZERO, dst=out)
     return out
+
+
+def embed_checked(
+    image: np.ndarray, payload: bytes, *, config: WatermarkConfig = WatermarkConfig()
+) -> Embedding:
+    """:func:`embed`, then read the payload back from the marked image rounded to 8 bits (as it
+    will be saved), at the geometry it was written with. ``Embedding.embedded`` is True only
+    when the payload comes back with at least ``config.min_margin`` of its coded bits right;
+    otherwise the input comes back unchanged with the reason (too small, too flat or
+    saturated: a mark clipped at black or white does not survive). A payload that is not 6
+    bytes or an image that is not the contract still raise ``InputError``."""
+    code.check_payload(payload)
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.dtype != np.float32:
+        check_image(image)  # the contract's own error
+    try:
+        marked = embed(image, payload, config=config)
+    except InputError as e:
+        if min(image.shape[:2]) >= 32:
+            raise
+        return Embedding(image, False, str(e), 0.0)
+    saved = np.floor(marked * 255.0 + 0.5) / 255.0
+    soft = _soft(residual(to_work(luma(saved.astype(np.float32)), config)), config)
+    ok, got, _ = code.decode(soft / (soft.std() + 1e-12), config.key)
+    margin = float(np.mean(np.sign(soft) == code.encode(payload, config.key)))
+    if ok and got == payload and margin >= config.min_margin:
+        return Embedding(marked, True, None, margin)
+    h, w = image.shape[:2]
+    return Embedding(image, False, (
+        f"the mark does not read back from this {w}x{h} image: {margin:.0%} of its coded bits "
+        f"right, {config.min_margin:.0%} needed, at {config.psnr_db} dB PSNR"), margin)
