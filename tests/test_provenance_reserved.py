@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from painterly.io import encode_image
+from painterly.provenance import encode_artwork as encode_image
 from painterly.provenance.readback import inspect
 from painterly.provenance.record import Provenance
 

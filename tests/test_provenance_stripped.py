@@ -31,7 +31,7 @@ def _resave(data: bytes, fmt: str = "JPEG") -> bytes:
 
 
 def test_inspect_of_a_stripped_file_says_ai_generated_by_the_watermark(painted, tmp_path, capsys):
-    from painterly.io import encode_image
+    from painterly.provenance import encode_artwork as encode_image
     from painterly.provenance.finish import FinishConfig, finish_artwork
     from painterly.watermark import make_payload
 
@@ -67,7 +67,7 @@ def test_unmarked_stripped_file_gets_no_verdict(painted):
 
 def test_signed_manifest_carries_the_watermark_as_a_soft_binding(painted, tmp_path):
     pytest.importorskip("c2pa")
-    from painterly.io import encode_image
+    from painterly.provenance import encode_artwork as encode_image
     from painterly.provenance.c2pa_sign import SOFT_BINDING_ALG, trust_anchors
     from painterly.provenance.finish import FinishConfig, finish_artwork
     from painterly.provenance.keys import init_keys
