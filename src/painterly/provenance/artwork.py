@@ -5,10 +5,12 @@ C2PA manifest over the encoded bytes when the :class:`~painterly.provenance.Prov
 from __future__ import annotations
 
 import os
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from painterly import io as _io
 from painterly.formats import output_format
@@ -26,11 +28,21 @@ def encode_artwork(
     signing keys. ``metadata``: flat parameters and optionally a :class:`Provenance` under
     ``"provenance"`` (without one, the default label is written); never the input's metadata."""
     rgb = _io.to_uint8(img)
-    text, xmp, prov = _xmp.container_fields(rgb, metadata)  # hashes the pixels as written
+    fmt = fmt.upper()
+    if fmt == "JPG":
+        fmt = "JPEG"
+    hashed = rgb
+    if fmt != "PNG":
+        # Lossy: the label's pixel hash (ReservedCode1) is of the pixels a reader decodes from
+        # this very file, so anyone can check it. The encoder is deterministic and the XMP sits
+        # in its own segment, so the file written below holds exactly these coded pixels.
+        probe = BytesIO(_io.encode_image(rgb, fmt, quality=quality))
+        with Image.open(probe, formats=[fmt]) as im:
+            hashed = np.asarray(im.convert("RGB"))
+    text, xmp, prov = _xmp.container_fields(hashed, metadata)  # hashes the pixels as read back
     data = _io.encode_image(rgb, fmt, quality=quality, png_compression=png_compression,
                             text=text, xmp=xmp)
-    fmt = fmt.upper()
-    return finish_bytes(data, "JPEG" if fmt == "JPG" else fmt, prov)
+    return finish_bytes(data, fmt, prov)
 
 
 def save_artwork(
