@@ -50,6 +50,16 @@ def note(text: str, **kwargs) -> None:
         console.print(text, **kwargs)
 
 
+def plain_note(line: str) -> None:
+    """One ``painterly: note: ...`` line on stderr, never wrapped, without rich (a one-photo run
+    does not import it); nothing under --quiet."""
+    if not quiet():
+        import sys
+
+        sys.stderr.write(f"painterly: note: {line}\n")
+        sys.stderr.flush()
+
+
 def result(line: str) -> None:
     """A result line ("wrote art.png"): stdout, so that it can be piped; nothing under --quiet.
     Notes, warnings and progress go to stderr."""
@@ -290,6 +300,6 @@ def _finish(art, meta, src: Path, photo, label: str, finish, inputs: dict | None
         console.print(f"[yellow]{src.name}: {warning}[/]", highlight=False)
     wm_note = watermark_note(meta)
     if wm_note:
-        note(f"[yellow]{src.name}: {wm_note}[/]", highlight=False)
+        plain_note(f"{src.name}: {wm_note}")
     return art, meta
 

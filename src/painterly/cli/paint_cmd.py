@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from painterly.cli import app
-from painterly.cli._common import console, note, progress_bar, result
+from painterly.cli._common import console, note, plain_note, progress_bar, result
 from painterly.cli._trust import (
     ATTRIBUTE,
     CHECK_SUBJECT,
@@ -108,7 +108,7 @@ def paint_command(
         console.print(f"[yellow]{warning}[/]", highlight=False)
     wm_note = watermark_note(meta)
     if wm_note:
-        note(f"[yellow]{wm_note}[/]", highlight=False)
+        plain_note(f"{output.name}: {wm_note}")
     from painterly.provenance.artwork import save_artwork
 
     save_artwork(img, output, metadata=meta)

@@ -177,7 +177,7 @@ def watermark_note(metadata: dict[str, Any]) -> str | None:
     prov = metadata.get("provenance")
     wm = prov.extra.get("watermark") if isinstance(prov, Provenance) else None
     if isinstance(wm, dict) and wm.get("embedded") is False:
-        return f"note: no invisible watermark in this picture: {wm.get('reason')}"
+        return f"no invisible watermark in this picture: {wm.get('reason')}"
     return None
 
 
