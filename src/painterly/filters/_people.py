@@ -227,8 +227,8 @@ def taper(n: int, wmax: float, *, ends: float = 0.25, peak: float = 0.5) -> np.n
     return wmax * (ends + (1.0 - ends) * s)
 
 
-def upper_lid(eye: np.ndarray) -> np.ndarray:
-    """The upper half of a closed eye outline: the points above the line between its corners."""
+def _lids(eye: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A closed eye outline cut at its corners: (upper arc, lower arc), each sorted by x."""
     pts = np.asarray(eye)
     if len(pts) > 2 and np.allclose(pts[0], pts[-1]):
         pts = pts[:-1]
@@ -237,21 +237,18 @@ def upper_lid(eye: np.ndarray) -> np.ndarray:
     arc1 = pts[a : b + 1]
     arc2 = np.concatenate([pts[b:], pts[: a + 1]])
     # The upper arc has the smaller mean y (image y grows downwards).
-    up = arc1 if arc1[:, 1].mean() < arc2[:, 1].mean() else arc2
-    return up[np.argsort(up[:, 0])]
+    up, low = (arc1, arc2) if arc1[:, 1].mean() < arc2[:, 1].mean() else (arc2, arc1)
+    return up[np.argsort(up[:, 0])], low[np.argsort(low[:, 0])]
+
+
+def upper_lid(eye: np.ndarray) -> np.ndarray:
+    """The upper half of a closed eye outline: the points above the line between its corners."""
+    return _lids(eye)[0]
 
 
 def lower_lid(eye: np.ndarray) -> np.ndarray:
     """The lower half of a closed eye outline (see :func:`upper_lid`)."""
-    pts = np.asarray(eye)
-    if len(pts) > 2 and np.allclose(pts[0], pts[-1]):
-        pts = pts[:-1]
-    i0, i1 = int(pts[:, 0].argmin()), int(pts[:, 0].argmax())
-    a, b = (i0, i1) if i0 < i1 else (i1, i0)
-    arc1 = pts[a : b + 1]
-    arc2 = np.concatenate([pts[b:], pts[: a + 1]])
-    low = arc1 if arc1[:, 1].mean() >= arc2[:, 1].mean() else arc2
-    return low[np.argsort(low[:, 0])]
+    return _lids(eye)[1]
 
 
 def feature_ink(g: FaceGeometry, ink: np.ndarray, *, scale: float = 1.0, min_width: float = 0.0,
