@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from painterly.cli._common import note, result, stderr_console
+from painterly.cli._common import note, result, stderr_progress
 from painterly.errors import InputError
 
 
@@ -58,18 +58,9 @@ def clip_painter(style: list[str], *, prompt: str | None, voice: Path | None, st
 def clip_progress(label: str):
     """A bar with frames done / total, frames per second and the time left (stderr; none when
     stderr is not a terminal). Yields ``step(done, total)``."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import TextColumn
 
-    err = stderr_console()
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err,
-                  transient=False, disable=not err.is_terminal) as bar:
+    with stderr_progress(TextColumn("{task.fields[rate]}")) as bar:
         task = bar.add_task(label, total=None, rate="")
 
         def step(done: int, total: int) -> None:

@@ -112,11 +112,9 @@ def output_paths(inputs: list[Path], out: str | Path, suffix: str) -> list[Path]
     return paths
 
 
-@contextmanager
-def progress_bar(total: int, label: str) -> Iterator[Callable[..., None]]:
-    if total <= 1:  # no bar for one item (nor rich's import)
-        yield lambda n=1: None
-        return
+def stderr_progress(*extra_columns):
+    """rich's ``Progress`` on stderr (drawn only when stderr is a terminal) with painterly's
+    columns: the label, the bar, done/total, ``extra_columns``, the time left. Imports rich."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -126,15 +124,17 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[..., None]]:
     )
 
     err = stderr_console()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-        disable=not err.is_terminal,
-    ) as bar:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    *extra_columns, TimeRemainingColumn(), console=err, transient=False,
+                    disable=not err.is_terminal)
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[..., None]]:
+    if total <= 1:  # no bar for one item (nor rich's import)
+        yield lambda n=1: None
+        return
+    with stderr_progress() as bar:
         task = bar.add_task(label, total=total)
         yield lambda n=1: bar.advance(task, n)
 

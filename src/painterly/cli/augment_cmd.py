@@ -9,14 +9,9 @@ import typer
 from painterly.cli import app
 
 
-def _progress_columns():
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        ProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+def _rate_columns():
+    """Images per second and "ETA", between done/total and the time left."""
+    from rich.progress import ProgressColumn, TextColumn
     from rich.text import Text
 
     class RateColumn(ProgressColumn):
@@ -25,8 +20,7 @@ def _progress_columns():
         def render(self, task) -> Text:
             return Text(f"{task.speed:.2f} img/s" if task.speed else "-- img/s")
 
-    return (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            RateColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    return RateColumn(), TextColumn("ETA")
 
 
 @app.command("augment")
@@ -45,14 +39,11 @@ def augment_command(
                                     "HOST:PORT of 'ray start --head' (default: start Ray here)."),
 ) -> int:
     """Repaint every image under SRC_DIR in styles drawn from --seed; resumable, exits 2 on bad files."""
-    from rich.progress import Progress
-
     from painterly.augment import augment, parse_strength
-    from painterly.cli._common import result, stderr_console
+    from painterly.cli._common import result, stderr_progress
 
     lo_hi = parse_strength(strength)
-    err = stderr_console()
-    with Progress(*_progress_columns(), console=err, disable=not err.is_terminal) as bar:
+    with stderr_progress(*_rate_columns()) as bar:
         task = bar.add_task("augment", total=None)
 
         def progress(done: int, total: int) -> None:
