@@ -62,3 +62,14 @@ def save_folder(model, folder: Path) -> Path:
         json.dumps({"_class_name": "EulerDiscreteScheduler", **model.scheduler_config}))
     (folder / "model_index.json").write_text(json.dumps({"_class_name": "StableDiffusionPipeline"}))
     return folder
+
+
+def models_file(root: Path) -> Path:
+    """A tiny random model saved under ``root`` and a models file (``root/models.json``) that
+    registers it as 'tiny' (2 steps, no guidance, 64x64), for ``PAINTERLY_MODELS_FILE``."""
+    folder = save_folder(tiny_model(root / "build"), root / "tiny")
+    models = root / "models.json"
+    models.write_text(json.dumps([{
+        "name": "tiny", "kind": "diffusion", "local_path": str(folder),
+        "defaults": {"steps": 2, "guidance": 0.0, "size": [64, 64]}}]))
+    return models

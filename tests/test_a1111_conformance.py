@@ -8,7 +8,6 @@ changes to point it at another server.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -37,14 +36,9 @@ def a1111_suite(testdata):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from _tiny_sd import save_folder, tiny_model
+    from _tiny_sd import models_file
 
-    root = tmp_path_factory.mktemp("models")
-    folder = save_folder(tiny_model(root / "build"), root / "tiny")
-    models = root / "models.json"
-    models.write_text(json.dumps([{
-        "name": "tiny", "kind": "diffusion", "local_path": str(folder),
-        "defaults": {"steps": 2, "guidance": 0.0, "size": [64, 64]}}]))
+    models = models_file(tmp_path_factory.mktemp("models"))
     # no token: A1111's tests send none, and a server without one answers on loopback only
     srv = Server(tmp_path_factory.mktemp("conformance"), workers=1,
                  env={"PAINTERLY_MODELS_FILE": str(models)}).start(timeout=120)

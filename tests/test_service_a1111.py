@@ -26,14 +26,9 @@ TOKEN = "a1111-test-token"
 def tiny_model_dir(tmp_path_factory):
     """A tiny random Stable Diffusion folder, registered as 'tiny' in a models file the server reads."""
     pytest.importorskip("diffusers")
-    from _tiny_sd import save_folder, tiny_model
+    from _tiny_sd import models_file
 
-    root = tmp_path_factory.mktemp("models")
-    folder = save_folder(tiny_model(root / "build"), root / "tiny")
-    models = root / "models.json"
-    models.write_text(json.dumps([{
-        "name": "tiny", "kind": "diffusion", "local_path": str(folder),
-        "defaults": {"steps": 2, "guidance": 0.0, "size": [64, 64]}}]))
+    models = models_file(tmp_path_factory.mktemp("models"))
     return models
 
 

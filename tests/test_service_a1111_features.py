@@ -28,14 +28,9 @@ TINY = {"sd_model_checkpoint": "tiny", **PLAIN}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from _tiny_sd import save_folder, tiny_model
+    from _tiny_sd import models_file
 
-    root = tmp_path_factory.mktemp("models")
-    folder = save_folder(tiny_model(root / "build"), root / "tiny")
-    models = root / "models.json"
-    models.write_text(json.dumps([{
-        "name": "tiny", "kind": "diffusion", "local_path": str(folder),
-        "defaults": {"steps": 2, "guidance": 0.0, "size": [64, 64]}}]))
+    models = models_file(tmp_path_factory.mktemp("models"))
     data = tmp_path_factory.mktemp("a1111-features")
     (data / "styles.csv").write_text('name,prompt,negative_prompt\n'
                                      'fox-style,"{prompt}, red fox, snow",blurry\n')
