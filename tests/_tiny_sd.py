@@ -73,3 +73,14 @@ def models_file(root: Path) -> Path:
         "name": "tiny", "kind": "diffusion", "local_path": str(folder),
         "defaults": {"steps": 2, "guidance": 0.0, "size": [64, 64]}}]))
     return models
+
+
+def smooth_photo():
+    """A 64x64 contract image for the tiny model: smooth colours plus texture (seeded), so that
+    "unchanged" is a demanding comparison."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:64, 0:64] / 63.0
+    img = np.stack([x, y, 1 - x * y], axis=2) * 0.7 + rng.random((64, 64, 3)) * 0.3
+    return np.ascontiguousarray(img, dtype=np.float32)

@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 pytest.importorskip("transformers")
 
-from _tiny_sd import tiny_model
+from _tiny_sd import smooth_photo, tiny_model
 
 from painterly.errors import CancelledError, InputError
 from painterly.generation import Runtime, Step, feather_inside, generate, iter_generate
@@ -25,11 +25,7 @@ def model(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def photo():
-    rng = np.random.default_rng(0)
-    # smooth colours plus texture, so "unchanged" is a demanding comparison
-    y, x = np.mgrid[0:64, 0:64] / 63.0
-    img = np.stack([x, y, 1 - x * y], axis=2) * 0.7 + rng.random((64, 64, 3)) * 0.3
-    return np.ascontiguousarray(img, dtype=np.float32)
+    return smooth_photo()
 
 
 def test_text_to_image_shape_dtype_range(model):

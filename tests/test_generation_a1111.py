@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 pytest.importorskip("transformers")
 
-from _tiny_sd import tiny_model  # noqa: E402
+from _tiny_sd import smooth_photo, tiny_model  # noqa: E402
 
 from painterly.errors import InputError  # noqa: E402
 from painterly.generation import (  # noqa: E402
@@ -36,10 +36,7 @@ def model(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def photo():
-    rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:64, 0:64] / 63.0
-    img = np.stack([x, y, 1 - x * y], axis=2) * 0.7 + rng.random((64, 64, 3)) * 0.3
-    return np.ascontiguousarray(img, dtype=np.float32)
+    return smooth_photo()
 
 
 def run(model, **kw):
